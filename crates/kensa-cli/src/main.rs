@@ -1,0 +1,55 @@
+//! `kensa`: checks the security of medical information systems against the MHLW guideline.
+//!
+//! This is the only crate that prints or exits.
+
+mod args;
+mod diagnostics;
+mod init;
+mod validate;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Args, Command};
+
+/// Exit codes, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything is fine.
+    Success = 0,
+    /// Findings at or above the failing severity remain.
+    #[allow(dead_code, reason = "returned by `kensa check` once the engine lands")]
+    Findings = 1,
+    /// Bad input or a failure of the tool.
+    Error = 2,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::Error as u8 } else { 0 });
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let result = match &args.command {
+        Command::Validate(v) => validate::run(v, args.lang.into(), &mut out, &mut err),
+        Command::Schema => write!(out, "{}", kensa_manifest::schema::manifest_schema_text())
+            .map(|()| Exit::Success),
+        Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        // A closed pipe (`kensa schema | head`) is not a failure of the tool; commands that
+        // judge input decide their exit code before writing, so it is never lost.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitCode::from(Exit::Error as u8)
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! Loading a manifest: one YAML file, or a folder of them, into a validated [`Manifest`]
+//! and every problem found on the way.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use crate::check::{self, FileTree};
+use crate::limits::Limits;
+use crate::manifest::Manifest;
+use crate::model::ManifestFile;
+use crate::problem::{Code, Problem, Text};
+use crate::refs;
+use crate::schema::{self, Seg};
+use crate::source::{FileId, Origin, SourceSet, Span};
+use crate::yaml::{self, Node};
+
+/// The result of loading a manifest.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Every file read, for rendering problems and findings.
+    pub sources: SourceSet,
+    /// The manifest, when it has no problem.
+    pub manifest: Option<Manifest>,
+    /// Every problem, in file and position order.
+    pub problems: Vec<Problem>,
+}
+
+impl Loaded {
+    /// Whether the manifest is valid.
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty() && self.manifest.is_some()
+    }
+}
+
+/// A file that was read and passed the schema.
+pub(crate) struct ParsedFile {
+    pub file: FileId,
+    pub root: Spanned<Node>,
+    pub model: ManifestFile,
+}
+
+/// Loads the manifest at `path`: a YAML file, or a folder whose `.yaml`/`.yml` files
+/// (recursively, hidden ones excluded) together describe one institution.
+#[must_use]
+pub fn load(path: &Path, limits: &Limits) -> Loaded {
+    let mut sources = SourceSet::default();
+    let mut problems = Vec::new();
+
+    let files = match list_files(path, limits) {
+        Ok(files) => files,
+        Err((code, message, help)) => {
+            let file = sources.add(display(path), Arc::from(""));
+            problems.push(Problem::new(code, Origin { file, span: None }, message).help(help));
+            return Loaded {
+                sources,
+                manifest: None,
+                problems,
+            };
+        }
+    };
+
+    let mut parsed = Vec::new();
+    let mut total: u64 = 0;
+    let mut all_clean = true;
+    for file_path in files {
+        let file = sources.add(display(&file_path), Arc::from(""));
+        match read_file(&file_path, file, limits, &mut total) {
+            Ok(text) => {
+                sources.set_text(file, Arc::clone(&text));
+                match parse_file(&text, file, limits) {
+                    Ok(p) => parsed.push(p),
+                    Err(mut found) => {
+                        all_clean = false;
+                        problems.append(&mut found);
+                    }
+                }
+            }
+            Err(problem) => {
+                all_clean = false;
+                let (problem, text) = *problem;
+                if let Some(text) = &text {
+                    sources.set_text(file, Arc::clone(text));
+                }
+                problems.push(problem);
+            }
+        }
+    }
+
+    finish(sources, parsed, all_clean, problems)
+}
+
+/// Cross-file checks and the merge; problems in file and position order.
+fn finish(
+    sources: SourceSet,
+    parsed: Vec<ParsedFile>,
+    all_clean: bool,
+    mut problems: Vec<Problem>,
+) -> Loaded {
+    let manifest = refs::check_and_merge(&sources, parsed, all_clean, &mut problems);
+    problems.sort_by_key(|p| (p.at, p.code));
+    problems.dedup();
+    let manifest = if problems.is_empty() { manifest } else { None };
+    Loaded {
+        sources,
+        manifest,
+        problems,
+    }
+}
+
+/// Loads a manifest from text, as if read from a file at `path` (used by `kensa init`
+/// and by tests).
+#[must_use]
+pub fn load_str(path: &str, text: &str, limits: &Limits) -> Loaded {
+    let mut sources = SourceSet::default();
+    let text: Arc<str> = Arc::from(text.strip_prefix('\u{feff}').unwrap_or(text));
+    let file = sources.add(path.to_owned(), Arc::clone(&text));
+    let mut problems = Vec::new();
+    let mut parsed = Vec::new();
+    match parse_file(&text, file, limits) {
+        Ok(p) => parsed.push(p),
+        Err(mut found) => problems.append(&mut found),
+    }
+    let all_clean = problems.is_empty();
+    finish(sources, parsed, all_clean, problems)
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+type ListError = (Code, Text, Text);
+
+fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        (
+            Code::Unreadable,
+            Text::new(
+                format!("`{}` を読めません: {}", display(path), io_reason_ja(&e)),
+                format!("cannot read `{}`: {e}", display(path)),
+            ),
+            Text::new(
+                "マニフェストのファイルまたはフォルダのパスを指定してください",
+                "give the path of a manifest file or folder",
+            ),
+        )
+    })?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    collect_yaml(path, &mut files, limits).map_err(|e| {
+        (
+            Code::Unreadable,
+            Text::new(
+                format!(
+                    "フォルダ `{}` を読めません: {}",
+                    display(path),
+                    io_reason_ja(&e)
+                ),
+                format!("cannot read the folder `{}`: {e}", display(path)),
+            ),
+            Text::new(
+                "読み取り権限を確認してください",
+                "check that the folder can be read",
+            ),
+        )
+    })?;
+    if files.len() > limits.max_files {
+        return Err((
+            Code::TooManyFiles,
+            Text::new(
+                format!(
+                    "フォルダ `{}` の YAML ファイルが多すぎます（上限 {} 個）",
+                    display(path),
+                    limits.max_files
+                ),
+                format!(
+                    "the folder `{}` holds too many YAML files (limit: {})",
+                    display(path),
+                    limits.max_files
+                ),
+            ),
+            Text::new(
+                "1つの医療機関を記述するファイルだけを1つのフォルダに置いてください",
+                "keep only the files that describe one institution in one folder",
+            ),
+        ));
+    }
+    if files.is_empty() {
+        return Err((
+            Code::NoManifestFiles,
+            Text::new(
+                format!(
+                    "フォルダ `{}` に YAML ファイル（.yaml / .yml）がありません",
+                    display(path)
+                ),
+                format!(
+                    "the folder `{}` has no YAML file (.yaml / .yml)",
+                    display(path)
+                ),
+            ),
+            Text::new(
+                "`kensa init` でひな型を作成できます",
+                "`kensa init` writes a starting manifest",
+            ),
+        ));
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, limits: &Limits) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect_yaml(&path, out, limits)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+        if out.len() > limits.max_files {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn io_reason_ja(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "見つかりません",
+        std::io::ErrorKind::PermissionDenied => "読み取り権限がありません",
+        _ => "読み込みに失敗しました",
+    }
+}
+
+/// A problem reading a file, with the text when there is some to show.
+type ReadError = Box<(Problem, Option<Arc<str>>)>;
+
+fn read_file(
+    path: &Path,
+    file: FileId,
+    limits: &Limits,
+    total: &mut u64,
+) -> Result<Arc<str>, ReadError> {
+    let no_span = Origin { file, span: None };
+    let unreadable = |e: &std::io::Error| {
+        Box::new((
+            Problem::new(
+                Code::Unreadable,
+                no_span,
+                Text::new(
+                    format!("`{}` を読めません: {}", display(path), io_reason_ja(e)),
+                    format!("cannot read `{}`: {e}", display(path)),
+                ),
+            ),
+            None,
+        ))
+    };
+    let handle = File::open(path).map_err(|e| unreadable(&e))?;
+    let mut bytes = Vec::new();
+    handle
+        .take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(&e))?;
+    let size = bytes.len() as u64;
+    if size > limits.max_file_bytes {
+        return Err(Box::new((
+            too_large(no_span, limits.max_file_bytes, "ファイル", "file"),
+            None,
+        )));
+    }
+    *total += size;
+    if *total > limits.max_total_bytes {
+        return Err(Box::new((
+            too_large(
+                no_span,
+                limits.max_total_bytes,
+                "マニフェスト全体",
+                "manifest",
+            ),
+            None,
+        )));
+    }
+    decode(bytes, file)
+}
+
+fn too_large(at: Origin, limit: u64, ja: &str, en: &str) -> Problem {
+    let mib = limit / (1024 * 1024);
+    Problem::new(
+        Code::TooLarge,
+        at,
+        Text::new(
+            format!("{ja}が大きすぎます（上限 {mib} MiB）"),
+            format!("the {en} is too large (limit: {mib} MiB)"),
+        ),
+    )
+    .help(Text::new(
+        "アカウントや資産は別ファイルに分けられます（フォルダ形式のマニフェスト）",
+        "accounts and assets can be split into several files of a manifest folder",
+    ))
+}
+
+fn decode(mut bytes: Vec<u8>, file: FileId) -> Result<Arc<str>, ReadError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Box::new((
+            Problem::new(
+                Code::Encoding,
+                Origin { file, span: None },
+                Text::new(
+                    "ファイルが UTF-16 で保存されています",
+                    "the file is encoded in UTF-16",
+                ),
+            )
+            .help(Text::new(
+                "UTF-8 で保存し直してください",
+                "save it as UTF-8",
+            )),
+            None,
+        )));
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        // A UTF-8 byte-order mark (as some Windows editors write) carries no content.
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Arc::from(text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text: Arc<str> = Arc::from(String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let span = Span::at(&text, valid, 1);
+            Err(Box::new((
+                Problem::new(
+                    Code::Encoding,
+                    Origin {
+                        file,
+                        span: Some(span),
+                    },
+                    Text::new(
+                        "UTF-8 として読めないバイトがあります",
+                        "the file is not valid UTF-8",
+                    ),
+                )
+                .label(Text::new("UTF-8 ではない", "not UTF-8"))
+                .help(Text::new(
+                    "Shift_JIS などで保存されていませんか。UTF-8 で保存し直してください",
+                    "it may be Shift_JIS or another encoding; save it as UTF-8",
+                )),
+                Some(text),
+            )))
+        }
+    }
+}
+
+/// Parses one file and checks it against the schema.
+fn parse_file(text: &str, file: FileId, limits: &Limits) -> Result<ParsedFile, Vec<Problem>> {
+    let root = yaml::parse(text, file, limits).map_err(|p| vec![*p])?;
+    let tree = FileTree {
+        file,
+        text,
+        root: &root,
+    };
+    let json = check::to_json(&tree, &root, Some(schema::manifest_schema()));
+    let problems = check::check(&tree, &json);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    match serde_json::from_value::<ManifestFile>(json) {
+        Ok(mut model) => {
+            set_origins(&tree, &mut model);
+            Ok(ParsedFile { file, root, model })
+        }
+        Err(e) => Err(vec![Problem::new(
+            Code::Syntax,
+            Origin {
+                file,
+                span: Some(check::file_start(text)),
+            },
+            Text::new(
+                format!("内部エラー: スキーマに合うのに読み込めません: {e}"),
+                format!("internal error: valid by the schema but not readable: {e}"),
+            ),
+        )]),
+    }
+}
+
+fn set_origins(tree: &FileTree<'_>, m: &mut ManifestFile) {
+    fn each<T>(tree: &FileTree<'_>, section: &str, items: &mut [T], set: impl Fn(&mut T, Origin)) {
+        for (i, item) in items.iter_mut().enumerate() {
+            set(
+                item,
+                tree.origin(&[Seg::Key(section.to_owned()), Seg::Index(i)]),
+            );
+        }
+    }
+    if let Some(inst) = &mut m.institution {
+        inst.origin = tree.origin(&[Seg::Key("institution".to_owned())]);
+    }
+    if let Some(docs) = &mut m.documents {
+        docs.origin = tree.origin(&[Seg::Key("documents".to_owned())]);
+    }
+    each(tree, "people", &mut m.people, |x, o| x.origin = o);
+    each(tree, "roles", &mut m.roles, |x, o| x.origin = o);
+    each(tree, "systems", &mut m.systems, |x, o| x.origin = o);
+    each(tree, "assets", &mut m.assets, |x, o| x.origin = o);
+    each(tree, "networks", &mut m.networks, |x, o| x.origin = o);
+    each(tree, "connections", &mut m.connections, |x, o| x.origin = o);
+    each(tree, "accounts", &mut m.accounts, |x, o| x.origin = o);
+    each(tree, "access_matrix", &mut m.access_matrix, |x, o| {
+        x.origin = o
+    });
+    each(tree, "vendors", &mut m.vendors, |x, o| x.origin = o);
+    each(tree, "contracts", &mut m.contracts, |x, o| x.origin = o);
+    each(tree, "backups", &mut m.backups, |x, o| x.origin = o);
+    each(tree, "exceptions", &mut m.exceptions, |x, o| x.origin = o);
+}
