@@ -137,24 +137,30 @@ impl<'de> Deserialize<'de> for Node {
     }
 }
 
-/// The span of a serde-saphyr location in `text`.
+/// The span of a serde-saphyr location in `text`. Line and column come from the parser,
+/// so this is O(1): it runs for every entity of large manifests.
 #[must_use]
 pub fn span_of(text: &str, loc: &serde_saphyr::Location) -> Option<Span> {
     if loc.line() == 0 {
         return None;
     }
+    let line = u32::try_from(loc.line()).unwrap_or(u32::MAX);
+    let column = u32::try_from(loc.column()).unwrap_or(u32::MAX);
     let span = loc.span();
     match (span.byte_offset(), span.byte_len()) {
-        (Some(offset), Some(len)) => Some(Span::at(
-            text,
-            usize::try_from(offset).unwrap_or(usize::MAX),
-            usize::try_from(len).unwrap_or(0),
-        )),
-        _ => Some(line_column_span(
-            text,
-            u32::try_from(loc.line()).unwrap_or(u32::MAX),
-            u32::try_from(loc.column()).unwrap_or(u32::MAX),
-        )),
+        (Some(offset), Some(len)) => {
+            let offset = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(text.len());
+            let len = usize::try_from(len).unwrap_or(0).min(text.len() - offset);
+            Some(Span {
+                offset,
+                len,
+                line,
+                column,
+            })
+        }
+        _ => Some(line_column_span(text, line, column)),
     }
 }
 
