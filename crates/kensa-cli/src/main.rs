@@ -19,9 +19,6 @@ use crate::args::{Args, Command};
 pub enum Exit {
     /// Everything is fine.
     Success = 0,
-    /// Findings at or above the failing severity remain.
-    #[allow(dead_code, reason = "returned by `kensa check` once the engine lands")]
-    Findings = 1,
     /// Bad input or a failure of the tool.
     Error = 2,
 }
