@@ -26,8 +26,14 @@ pub struct Args {
 pub enum Command {
     /// Validate manifests: report every problem with file, line and column (exit 0 valid, 2 invalid).
     Validate(ValidateArgs),
-    /// Print the JSON Schema of manifest v1 (the file in `schemas/`).
-    Schema,
+    /// Check a manifest against the requirement catalogue (exit 0 clean, 1 findings, 2 errors).
+    Check(CheckArgs),
+    /// List the rules of the catalogue, filtered by pattern, volume or checklist edition.
+    Rules(RulesArgs),
+    /// Explain one rule: what it checks, why, its source, how to fix, an example.
+    Explain(ExplainArgs),
+    /// Print a JSON Schema: of manifest v1 (default) or of `kensa check --format json`.
+    Schema(SchemaArgs),
     /// Write a commented starting manifest; never overwrites a file.
     Init(InitArgs),
 }
@@ -48,6 +54,168 @@ pub enum ValidateFormat {
     Human,
     /// One JSON document on stdout: every problem with file, line and column.
     Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The manifest: a YAML file or a folder of them.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormat,
+    /// Exit 1 when a violation at or above this severity remains (`none`: never).
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// The date deadlines and exception expiries are judged on (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// A folder of extra Cedar policies (your own rules); may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Which findings the human output lists (JSON always has them all).
+    #[arg(long, value_enum, default_value = "actionable")]
+    pub show: Show,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Findings grouped by severity, with the manifest line of each.
+    Human,
+    /// One JSON document following `schemas/findings.v1.schema.json`.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    None,
+}
+
+impl FailOn {
+    /// The lowest severity that fails, if any.
+    pub fn threshold(self) -> Option<kensa_engine::Severity> {
+        use kensa_engine::Severity as S;
+        match self {
+            FailOn::Critical => Some(S::Critical),
+            FailOn::High => Some(S::High),
+            FailOn::Medium => Some(S::Medium),
+            FailOn::Low => Some(S::Low),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Show {
+    /// Violations, upcoming deadlines, waivers, delegations and evaluation errors.
+    Actionable,
+    /// Also satisfied and not-applicable pairs.
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Only rules read under this reference pattern.
+    #[arg(long, value_enum)]
+    pub pattern: Option<PatternArg>,
+    /// Only rules from this source volume.
+    #[arg(long, value_enum)]
+    pub volume: Option<VolumeArg>,
+    /// Only rules of this checklist edition.
+    #[arg(long, value_enum)]
+    pub edition: Option<EditionArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+    /// A folder of extra Cedar policies to include; may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The rule id, e.g. CL-2-6.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// A folder of extra Cedar policies to include; may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum, default_value = "manifest")]
+    pub which: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The manifest (`schemas/manifest.v1.schema.json`).
+    Manifest,
+    /// The JSON output of `kensa check` (`schemas/findings.v1.schema.json`).
+    Findings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Text,
+    /// JSON.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PatternArg {
+    #[value(name = "I")]
+    I,
+    #[value(name = "II")]
+    Ii,
+    #[value(name = "III")]
+    Iii,
+    #[value(name = "IV")]
+    Iv,
+}
+
+impl From<PatternArg> for kensa_engine::Pattern {
+    fn from(p: PatternArg) -> Self {
+        match p {
+            PatternArg::I => kensa_engine::Pattern::I,
+            PatternArg::Ii => kensa_engine::Pattern::II,
+            PatternArg::Iii => kensa_engine::Pattern::III,
+            PatternArg::Iv => kensa_engine::Pattern::IV,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VolumeArg {
+    /// サイバーセキュリティ対策チェックリスト.
+    Checklist,
+    /// 経営管理編.
+    Management,
+    /// 企画管理編.
+    Planning,
+    /// システム運用編.
+    Operations,
+    /// 事業者向けガイドライン.
+    Vendor,
+    /// --policies.
+    Custom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditionArg {
+    #[value(name = "R5")]
+    R5,
+    #[value(name = "R6")]
+    R6,
+    #[value(name = "R7")]
+    R7,
 }
 
 #[derive(Debug, clap::Args)]

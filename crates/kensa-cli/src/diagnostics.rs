@@ -229,3 +229,47 @@ pub fn json_problem<'a>(
             .collect(),
     }
 }
+
+/// Writes problems in policy files (`--policies`, or a defect in the built-in catalogue)
+/// as miette diagnostics pointing into the Cedar text.
+pub fn write_policy_errors(
+    errors: &[kensa_engine::PolicyError],
+    lang: Lang,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
+    for e in errors {
+        let mut labels = e.labels.iter().filter(|(o, l)| o + l <= e.text.len());
+        let first = labels.next();
+        let report = Report {
+            code: "kensa::policy".to_owned(),
+            message: if first.is_some() {
+                e.message.get(lang).to_owned()
+            } else {
+                format!("{}: {}", e.file, e.message.get(lang))
+            },
+            help: e.help.clone(),
+            source: first.map(|_| NamedSource::new(&e.file, Arc::clone(&e.text))),
+            label: first.map(|(o, l)| LabeledSpan::new_primary_with_span(None, (*o, *l))),
+            secondary: labels
+                .map(|(o, l)| LabeledSpan::new_with_span(None, (*o, *l)))
+                .collect(),
+            related: Vec::new(),
+            severity: miette::Severity::Error,
+        };
+        let mut text = String::new();
+        if handler.render_report(&mut text, &report).is_err() {
+            text = report.message.clone();
+        }
+        writeln!(out, "{text}")?;
+    }
+    Ok(())
+}

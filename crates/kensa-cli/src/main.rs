@@ -3,8 +3,10 @@
 //! This is the only crate that prints or exits.
 
 mod args;
+mod check;
 mod diagnostics;
 mod init;
+mod rules;
 mod validate;
 
 use std::io::Write;
@@ -19,7 +21,9 @@ use crate::args::{Args, Command};
 pub enum Exit {
     /// Everything is fine.
     Success = 0,
-    /// Bad input or a failure of the tool.
+    /// `kensa check`: violations at or above `--fail-on` remain.
+    Findings = 1,
+    /// Bad input, a rule that could not be evaluated, or a failure of the tool.
     Error = 2,
 }
 
@@ -35,8 +39,18 @@ fn main() -> ExitCode {
     let mut err = std::io::stderr().lock();
     let result = match &args.command {
         Command::Validate(v) => validate::run(v, args.lang.into(), &mut out, &mut err),
-        Command::Schema => write!(out, "{}", kensa_manifest::schema::manifest_schema_text())
-            .map(|()| Exit::Success),
+        Command::Check(c) => check::run(c, args.lang.into(), &mut out, &mut err),
+        Command::Rules(r) => rules::list(r, args.lang.into(), &mut out, &mut err),
+        Command::Explain(e) => rules::explain(e, args.lang.into(), &mut out, &mut err),
+        Command::Schema(s) => match s.which {
+            args::SchemaKind::Manifest => {
+                write!(out, "{}", kensa_manifest::schema::manifest_schema_text())
+            }
+            args::SchemaKind::Findings => {
+                write!(out, "{}", kensa_engine::report::findings_schema_text())
+            }
+        }
+        .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
     };
     match result {

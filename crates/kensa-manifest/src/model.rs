@@ -1659,9 +1659,10 @@ pub struct Exception {
     /// The rule waived (規則ID), e.g. `CL-2-7`.
     #[schemars(regex(pattern = r"^[A-Z][A-Z0-9]*(-[A-Za-z0-9.]+)+$"))]
     pub rule: String,
-    /// The target, as `kind/id` (e.g. `asset/pc-3`, `system/ehr`), or `institution`.
+    /// The target, as `kind/id` (e.g. `asset/pc-3`, `system/ehr`, `document/bcp`), or
+    /// `institution`.
     #[schemars(regex(
-        pattern = r"^(institution|(person|role|system|asset|network|connection|account|vendor|contract|backup)/[A-Za-z0-9][A-Za-z0-9._-]{0,127})$"
+        pattern = r"^(institution|document/(security_policy|operating_rules|contact_chart|bcp|training|risk_assessment|audit|asset_inventory|account_review|incident_response|vendor_management|privacy_policy)|(person|role|system|asset|network|connection|account|vendor|contract|backup)/[A-Za-z0-9][A-Za-z0-9._-]{0,127})$"
     ))]
     pub target: String,
     /// Why the risk is accepted (理由).

@@ -1,6 +1,7 @@
 //! Problems found while reading and validating a manifest, as plain data. The CLI turns
 //! them into miette diagnostics; nothing here prints.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::source::Origin;
@@ -17,7 +18,7 @@ pub enum Lang {
 }
 
 /// A message in Japanese and English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Text {
     /// 日本語.
     pub ja: String,

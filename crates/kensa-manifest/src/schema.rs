@@ -30,7 +30,7 @@ pub fn manifest_schema() -> &'static Value {
 /// schemars describes `Option<T>` as "T or null". In a manifest an optional field is
 /// left out rather than written as `~`, so the null alternative is removed: a YAML `~` or
 /// an empty value is then reported instead of silently meaning "absent".
-fn optional_not_nullable(value: &mut Value) {
+pub fn optional_not_nullable(value: &mut Value) {
     match value {
         Value::Object(map) => {
             if let Some(Value::Array(types)) = map.get("type")

@@ -1,0 +1,338 @@
+//! Engine behaviour with small custom catalogues: every status, exceptions, time,
+//! delegation, patterns, and "could not evaluate" never counted as compliant.
+
+use chrono::NaiveDate;
+use kensa_engine::report::Status;
+use kensa_engine::{Catalogue, Options, Pattern, Report, check};
+use kensa_manifest::{Limits, load_str};
+
+fn rule(id: &str, ty: &str, extra: &str, violates: &str, applies: &str) -> String {
+    format!(
+        r#"
+/// doc
+///
+/// ```yaml
+/// x: 1
+/// ```
+@id("{id}")
+@title_ja("題") @title_en("title")
+@severity("high") @volume("custom") @source("s") @reference("r") @url("https://example.invalid/")
+@patterns("I,II,III,IV") @delegable("") @responsible("institution") @effective("2024-01-01")
+@editions("") @evidence("automated") @scope("x")
+@applies_to_ja("対象") @applies_to_en("target")
+@fix_ja("直す") @fix_en("fix")
+{extra}
+forbid (principal, action == Action::"violates", resource is {ty}) when {{ {violates} }};
+@id("{id}.applies")
+permit (principal, action == Action::"applies", resource is {ty}) when {{ {applies} }};
+"#
+    )
+}
+
+fn catalogue(rules: &[String]) -> Catalogue {
+    let text = rules.join("\n");
+    Catalogue::from_texts(&[("custom.cedar", text.as_str())], false)
+        .unwrap_or_else(|e| panic!("{:?}", e.iter().map(|e| &e.message.en).collect::<Vec<_>>()))
+}
+
+const BASE: &str = r#"apiVersion: kensa/v1
+institution:
+  id: t
+  name: テスト
+  type: clinic
+  online_eligibility: false
+  dedicated_ops_staff: false
+people:
+  - { id: boss, name: 院長, roles: [executive, security_manager] }
+  - { id: gone, name: 退職者, status: left, left_on: 2025-03-31 }
+systems:
+  - { id: emr, name: 電子カルテ, category: ehr, hosting: on_premise, handles_medical_info: true }
+  - { id: web, name: 予約, category: reservation, hosting: cloud_saas, handles_medical_info: false }
+assets:
+  - { id: srv-1, name: サーバ, kind: server, systems: [emr] }
+  - { id: pc-1, name: PC, kind: terminal_pc, systems: [emr] }
+accounts:
+  - { id: a-boss, holder: boss, systems: [emr] }
+  - { id: a-gone, holder: gone, systems: [emr] }
+"#;
+
+fn run(manifest: &str, c: &Catalogue, as_of: &str) -> Report {
+    let loaded = load_str("m.yaml", manifest, &Limits::default());
+    let m = loaded.manifest.unwrap_or_else(|| {
+        panic!(
+            "{:?}",
+            loaded
+                .problems
+                .iter()
+                .map(|p| &p.message.en)
+                .collect::<Vec<_>>()
+        )
+    });
+    assert!(loaded.problems.is_empty());
+    check(
+        &m,
+        &loaded.sources,
+        c,
+        &Options {
+            as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").expect("date"),
+            manifest_label: "m.yaml".into(),
+        },
+    )
+    .expect("check")
+}
+
+fn status(r: &Report, rule: &str, entity: &str) -> Status {
+    r.findings
+        .iter()
+        .find(|f| f.rule == rule && f.entity == entity)
+        .unwrap_or_else(|| panic!("no finding {rule} {entity}"))
+        .status
+}
+
+#[test]
+fn violated_satisfied_and_not_applicable_are_told_apart() {
+    let c = catalogue(&[rule(
+        "T-LEAVER",
+        "Account",
+        "",
+        r#"resource.holder_status == "left""#,
+        "true",
+    )]);
+    let r = run(BASE, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-LEAVER", "account/a-gone"), Status::Violated);
+    assert_eq!(status(&r, "T-LEAVER", "account/a-boss"), Status::Satisfied);
+    assert_eq!(r.summary.violated, 1);
+    assert_eq!(r.summary.satisfied, 1);
+    let c = catalogue(&[rule(
+        "T-SRV",
+        "Asset",
+        "",
+        "!resource.access_log_enabled",
+        r#"resource.kind == "server""#,
+    )]);
+    let r = run(BASE, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-SRV", "asset/srv-1"), Status::Violated);
+    let na = r
+        .findings
+        .iter()
+        .find(|f| f.entity == "asset/pc-1")
+        .expect("pc-1");
+    assert_eq!(na.status, Status::NotApplicable);
+    assert_eq!(
+        na.detail.as_ref().map(|d| d.en.as_str()),
+        Some("applies to target")
+    );
+    // The finding points at the manifest entry.
+    let loc = r
+        .findings
+        .iter()
+        .find(|f| f.entity == "asset/srv-1")
+        .and_then(|f| f.location.clone())
+        .expect("location");
+    assert_eq!((loc.file.as_str(), loc.line), ("m.yaml", 15));
+}
+
+#[test]
+fn an_evaluation_error_is_could_not_evaluate_never_compliant() {
+    // Strictly valid, but overflows at run time for any clinic: Cedar skips such a forbid
+    // and would allow; the engine must report it.
+    let c = catalogue(&[rule(
+        "T-OVERFLOW",
+        "Institution",
+        "",
+        "resource.system_count * 9223372036854775807 > 0",
+        "true",
+    )]);
+    let r = run(BASE, &c, "2026-11-21");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "T-OVERFLOW")
+        .expect("finding");
+    assert_eq!(f.status, Status::CouldNotEvaluate);
+    assert!(f.detail.as_ref().is_some_and(|d| d.en.contains("overflow")));
+    assert_eq!(r.summary.could_not_evaluate, 1);
+    assert_eq!(r.summary.satisfied, 0);
+    // An error in the applicability policy is just as loud.
+    let c = catalogue(&[rule(
+        "T-OVERFLOW2",
+        "Institution",
+        "",
+        "resource.system_count < 0",
+        "resource.system_count * 9223372036854775807 > 0",
+    )]);
+    let r = run(BASE, &c, "2026-11-21");
+    assert_eq!(
+        status(&r, "T-OVERFLOW2", "institution"),
+        Status::CouldNotEvaluate
+    );
+}
+
+#[test]
+fn exceptions_waive_until_they_expire_and_unused_ones_are_reported() {
+    let c = catalogue(&[rule(
+        "T-LEAVER",
+        "Account",
+        "",
+        r#"resource.holder_status == "left""#,
+        "true",
+    )]);
+    let with_exceptions = format!(
+        "{BASE}exceptions:
+  - {{ id: ex-1, rule: T-LEAVER, target: account/a-gone, reason: 引継ぎ中, approved_by: boss, approved_on: 2026-04-01, expires_on: 2026-12-31 }}
+  - {{ id: ex-2, rule: T-LEAVER, target: account/a-boss, reason: 不要, approved_by: boss, approved_on: 2026-04-01, expires_on: 2026-12-31 }}
+  - {{ id: ex-3, rule: NO-SUCH-RULE, target: account/a-boss, reason: 誤記, approved_by: boss, approved_on: 2026-04-01, expires_on: 2026-12-31 }}
+"
+    );
+    let r = run(&with_exceptions, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-LEAVER", "account/a-gone"), Status::Waived);
+    let unused: Vec<&str> = r.unused_exceptions.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(unused, ["ex-2", "ex-3"]);
+    // After expiry the violation is back, and says why.
+    let r = run(&with_exceptions, &c, "2027-01-01");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.entity == "account/a-gone")
+        .expect("finding");
+    assert_eq!(f.status, Status::Violated);
+    assert!(f.exception.as_ref().is_some_and(|e| e.expired));
+    assert!(
+        f.detail
+            .as_ref()
+            .is_some_and(|d| d.en.contains("expired on 2026-12-31"))
+    );
+}
+
+#[test]
+fn deadlines_make_upcoming_with_days_left_then_violated() {
+    let c = catalogue(&[rule(
+        "T-MFA",
+        "System",
+        r#"@deadline("2027-04-01")"#,
+        "!resource.mfa",
+        "resource.medical",
+    )]);
+    let r = run(BASE, &c, "2026-11-21");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.entity == "system/emr")
+        .expect("emr");
+    assert_eq!(f.status, Status::Upcoming);
+    assert_eq!(f.days_left, Some(131));
+    assert_eq!(
+        status(&run(BASE, &c, "2027-04-01"), "T-MFA", "system/emr"),
+        Status::Violated
+    );
+}
+
+#[test]
+fn effective_dates_and_patterns_are_data_on_the_rule() {
+    let c = catalogue(&[rule("T-LATER", "System", "", "true", "true")
+        .replace(r#"@effective("2024-01-01")"#, r#"@effective("2030-01-01")"#)]);
+    let r = run(BASE, &c, "2026-11-21");
+    assert!(r.findings.iter().all(|f| f.status == Status::NotApplicable));
+    let c = catalogue(&[rule("T-ONPREM", "System", "", "true", "true")
+        .replace(r#"@patterns("I,II,III,IV")"#, r#"@patterns("I,III")"#)]);
+    let r = run(BASE, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-ONPREM", "system/emr"), Status::Violated);
+    let web = r
+        .findings
+        .iter()
+        .find(|f| f.entity == "system/web")
+        .expect("web");
+    assert_eq!(web.status, Status::NotApplicable);
+    assert_eq!(web.pattern, Pattern::IV);
+    // Mixed on-premise and cloud: the institution takes the strictest.
+    assert_eq!(r.patterns.institution, Pattern::III);
+}
+
+#[test]
+fn delegation_needs_a_cloud_pattern_and_a_contract_that_undertakes_it() {
+    let c = catalogue(&[rule(
+        "T-LOG",
+        "System",
+        r#"@undertaking("access_logs")"#,
+        "!resource.access_log_enabled",
+        "true",
+    )
+    .replace(r#"@delegable("")"#, r#"@delegable("II,IV")"#)]);
+    let m = format!(
+        "{BASE}vendors:
+  - {{ id: v, name: 事業者, roles: [cloud_provider] }}
+contracts:
+  - {{ id: k, vendor: v, kind: cloud_service, systems: [web, emr], undertakes: [access_logs] }}
+"
+    );
+    let r = run(&m, &c, "2026-11-21");
+    let web = r
+        .findings
+        .iter()
+        .find(|f| f.entity == "system/web")
+        .expect("web");
+    assert_eq!(web.status, Status::Delegated);
+    assert_eq!(web.delegated_to.as_deref(), Some("k"));
+    // On-premise (pattern Ⅲ) cannot hand it over, contract or not.
+    assert_eq!(status(&r, "T-LOG", "system/emr"), Status::Violated);
+}
+
+#[test]
+fn findings_are_deterministic() {
+    let c = catalogue(&[
+        rule("T-A", "Account", "", "true", "true"),
+        rule("T-B", "Asset", "", "true", "true"),
+    ]);
+    let a = serde_json::to_string(&run(BASE, &c, "2026-11-21")).expect("json");
+    let b = serde_json::to_string(&run(BASE, &c, "2026-11-21")).expect("json");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn malformed_rules_are_rejected_with_their_place() {
+    let bad = rule("T-X", "Account", "", "true", "true")
+        .replace("@severity(\"high\")", "@severity(\"urgent\")");
+    let e = Catalogue::from_texts(&[("x.cedar", bad.as_str())], false).expect_err("must fail");
+    assert!(e.iter().any(|e| e.message.en.contains("@severity must be")));
+    assert_eq!(e[0].file, "x.cedar");
+    let dup = format!(
+        "{}\n{}",
+        rule("T-X", "Account", "", "true", "true"),
+        rule("T-X", "Asset", "", "true", "true")
+    );
+    let e = Catalogue::from_texts(&[("x.cedar", dup.as_str())], false).expect_err("must fail");
+    assert!(
+        e.iter()
+            .any(|e| e.message.en.contains("duplicate @id(\"T-X\")"))
+    );
+    let no_applies = rule("T-X", "Account", "", "true", "true");
+    let no_applies = &no_applies[..no_applies.find("@id(\"T-X.applies\")").expect("applies")];
+    let e = Catalogue::from_texts(&[("x.cedar", no_applies)], false).expect_err("must fail");
+    assert!(
+        e.iter()
+            .any(|e| e.message.en.contains("applicability policy"))
+    );
+    let builtin_custom = rule("T-X", "Account", "", "true", "true");
+    let e = Catalogue::from_texts(&[("x.cedar", builtin_custom.as_str())], true)
+        .expect_err("must fail");
+    assert!(
+        e.iter()
+            .any(|e| e.message.en.contains("built-in rule cannot"))
+    );
+}
+
+#[test]
+fn committed_findings_schema_is_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(kensa_engine::report::FINDINGS_SCHEMA_PATH);
+    let text = kensa_engine::report::findings_schema_text();
+    if std::env::var_os("KENSA_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &text).expect("write schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "schemas/findings.v1.schema.json is stale: run KENSA_UPDATE_SCHEMA=1 cargo test -p kensa-engine committed_findings_schema_is_fresh"
+    );
+}
