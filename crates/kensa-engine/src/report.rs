@@ -305,7 +305,5 @@ pub fn findings_schema_text() -> String {
     let schema = generator.into_root_schema_for::<Report>();
     let mut value = serde_json::to_value(schema).unwrap_or(serde_json::Value::Null);
     kensa_manifest::schema::optional_not_nullable(&mut value);
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    kensa_manifest::schema::canonical_text(&value)
 }

@@ -17,6 +17,7 @@ pub mod problem;
 mod refs;
 pub mod schema;
 pub mod source;
+pub mod synthetic;
 pub mod template;
 pub mod yaml;
 

@@ -78,10 +78,30 @@ pub fn optional_not_nullable(value: &mut Value) {
     }
 }
 
-/// The schema as the text committed in `schemas/`: pretty JSON with a final newline.
+/// The schema as the text committed in `schemas/`: pretty JSON with sorted keys and a
+/// final newline.
 #[must_use]
 pub fn manifest_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(manifest_schema()).unwrap_or_default();
+    canonical_text(manifest_schema())
+}
+
+/// Pretty JSON with keys sorted at every level and a final newline, so that the text does
+/// not depend on whether `serde_json` keeps insertion order in a given build.
+#[must_use]
+pub fn canonical_text(value: &Value) -> String {
+    fn sort(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.sort_keys();
+                map.values_mut().for_each(sort);
+            }
+            Value::Array(items) => items.iter_mut().for_each(sort),
+            _ => {}
+        }
+    }
+    let mut value = value.clone();
+    sort(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
 }

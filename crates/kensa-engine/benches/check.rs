@@ -1,0 +1,96 @@
+//! `kensa check` end to end on synthetic manifests of growing size:
+//! `cargo bench -p kensa-engine`.
+//!
+//! Each size runs in its own child process, so that its peak memory (VmHWM) is its own.
+//! The table splits the time between reading the YAML (parse, schema, references),
+//! building the Cedar entities, and evaluating Cedar.
+
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use kensa_engine::{Catalogue, Options, check_timed};
+use kensa_manifest::synthetic::manifest;
+use kensa_manifest::{Limits, load_str};
+
+const CHILD: &str = "KENSA_BENCH_ENTITIES";
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn child(entities: usize) {
+    let catalogue = Catalogue::builtin().expect("built-in catalogue");
+    let text = manifest(entities);
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let runs = if entities >= 100_000 { 1 } else { 3 };
+    let mut best: Option<(f64, f64, f64, f64, usize)> = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let loaded = load_str("bench.yaml", &text, &Limits::default());
+        let parsed = start.elapsed().as_secs_f64();
+        let m = loaded.manifest.as_ref().expect("valid synthetic manifest");
+        let (report, t) = check_timed(
+            m,
+            &loaded.sources,
+            &catalogue,
+            &Options {
+                as_of,
+                manifest_label: "bench.yaml".into(),
+            },
+        )
+        .expect("check");
+        let total = start.elapsed().as_secs_f64();
+        let row = (
+            total,
+            parsed,
+            t.build.as_secs_f64(),
+            t.evaluate.as_secs_f64(),
+            report.findings.len(),
+        );
+        if best.is_none_or(|b| row.0 < b.0) {
+            best = Some(row);
+        }
+    }
+    let (total, parsed, build, evaluate, findings) = best.expect("a run");
+    println!(
+        "| {entities} | {:.1} MB | {findings} | {:.0} ms | {:.0} ms ({:.0}%) | {:.0} ms | {:.0} ms ({:.0}%) | {:.0} MB |",
+        text.len() as f64 / 1e6,
+        total * 1e3,
+        parsed * 1e3,
+        parsed / total * 100.0,
+        build * 1e3,
+        evaluate * 1e3,
+        evaluate / total * 100.0,
+        peak_rss_mb(),
+    );
+}
+
+fn main() {
+    if let Some(n) = std::env::var(CHILD).ok().and_then(|v| v.parse().ok()) {
+        child(n);
+        return;
+    }
+    let rules = Catalogue::builtin().map(|c| c.rules.len()).unwrap_or(0);
+    println!("{rules} rules; best of 3 runs (1 at 100k); release build\n");
+    println!(
+        "| entities | YAML | findings | total | read YAML | build entities | Cedar | peak RSS |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let exe = std::env::current_exe().expect("current exe");
+    for entities in [1_000usize, 10_000, 100_000] {
+        let status = Command::new(&exe)
+            .env(CHILD, entities.to_string())
+            .status()
+            .expect("run child");
+        assert!(status.success(), "bench child for {entities} failed");
+    }
+}
