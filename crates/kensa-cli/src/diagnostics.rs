@@ -156,6 +156,19 @@ impl Diagnostic for Report {
     }
 }
 
+/// The miette handler: colour only on a terminal without `NO_COLOR`, 100 columns.
+fn handler() -> GraphicalReportHandler {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100)
+}
+
 /// Writes every problem as a miette diagnostic.
 pub fn write_human(
     problems: &[Problem],
@@ -163,15 +176,7 @@ pub fn write_human(
     lang: Lang,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_width(100);
+    let handler = handler();
     for problem in problems {
         let report = Report::new(problem, sources, lang);
         let mut text = String::new();
@@ -237,15 +242,7 @@ pub fn write_policy_errors(
     lang: Lang,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_width(100);
+    let handler = handler();
     for e in errors {
         let mut labels = e.labels.iter().filter(|(o, l)| o + l <= e.text.len());
         let first = labels.next();
