@@ -75,6 +75,7 @@ pub fn run(
         &Options {
             as_of,
             manifest_label: shown,
+            threads: 0,
         },
     ) {
         Ok(r) => r,

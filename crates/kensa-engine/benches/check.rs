@@ -3,7 +3,9 @@
 //!
 //! Each size runs in its own child process, so that its peak memory (VmHWM) is its own.
 //! The table splits the time between reading the YAML (parse, schema, references),
-//! building the Cedar entities, and evaluating Cedar.
+//! building the Cedar entities, and evaluating Cedar (constructing each batch's entity
+//! store and answering the requests, on as many threads as the machine has; set
+//! `KENSA_BENCH_THREADS=1` to measure one thread).
 
 use std::process::Command;
 use std::time::Instant;
@@ -12,6 +14,10 @@ use chrono::NaiveDate;
 use kensa_engine::{Catalogue, Options, check_timed};
 use kensa_manifest::synthetic::manifest;
 use kensa_manifest::{Limits, load_str};
+
+/// The allocator of the `kensa` binary, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CHILD: &str = "KENSA_BENCH_ENTITIES";
 
@@ -45,6 +51,10 @@ fn child(entities: usize) {
             &Options {
                 as_of,
                 manifest_label: "bench.yaml".into(),
+                threads: std::env::var("KENSA_BENCH_THREADS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
             },
         )
         .expect("check");
@@ -80,7 +90,8 @@ fn main() {
         return;
     }
     let rules = Catalogue::builtin().map(|c| c.rules.len()).unwrap_or(0);
-    println!("{rules} rules; best of 3 runs (1 at 100k); release build\n");
+    let threads = std::env::var("KENSA_BENCH_THREADS").unwrap_or_else(|_| "all".into());
+    println!("{rules} rules; best of 3 runs (1 at 100k); release build; threads: {threads}\n");
     println!(
         "| entities | YAML | findings | total | read YAML | build entities | Cedar | peak RSS |"
     );

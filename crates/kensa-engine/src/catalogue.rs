@@ -580,10 +580,13 @@ impl Catalogue {
     /// The rule with this id.
     #[must_use]
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules
-            .binary_search_by(|r| r.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.rules[i])
+        self.index(id).map(|i| &self.rules[i])
+    }
+
+    /// The index in [`Catalogue::rules`] of the rule with this id.
+    #[must_use]
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.rules.binary_search_by(|r| r.id.as_str().cmp(id)).ok()
     }
 }
 

@@ -5,6 +5,7 @@
 //! here, once, in linear time.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
@@ -73,14 +74,34 @@ pub const DOCUMENT_KINDS: [&str; 12] = [
 /// Entities built from a manifest, ready for Cedar.
 #[derive(Debug)]
 pub struct Built {
-    /// The Cedar entities, in the same order as `subjects`.
-    pub entities: Vec<Entity>,
+    /// The Cedar entities, in the same order as `subjects`, not yet constructed: the
+    /// evaluator constructs them in batches, on as many threads as the machine has.
+    pub entities: Vec<PendingEntity>,
     /// What each entity is.
     pub subjects: Vec<Subject>,
     /// Each system's pattern, in manifest order.
     pub system_patterns: Vec<Pattern>,
     /// The institution's pattern.
     pub institution_pattern: Pattern,
+}
+
+/// An entity's uid and attributes, before Cedar evaluates them into an [`Entity`].
+#[derive(Debug)]
+pub struct PendingEntity {
+    uid: EntityUid,
+    attrs: HashMap<String, RestrictedExpression>,
+}
+
+impl PendingEntity {
+    /// Constructs the Cedar entity (no parents: every aggregate is an attribute).
+    ///
+    /// # Errors
+    /// A [`BuildError`] when an attribute does not evaluate (a defect in kensa).
+    pub fn into_entity(self) -> Result<Entity, BuildError> {
+        let id = self.uid.to_string();
+        Entity::new(self.uid, self.attrs, HashSet::new())
+            .map_err(|e| BuildError(format!("{id}: {e}")))
+    }
 }
 
 /// A failure to build an entity: a defect in kensa (the schema and the builder disagree),
@@ -126,7 +147,7 @@ impl Attrs {
         if let Some(v) = v {
             self.0.insert(
                 k.to_string(),
-                RestrictedExpression::new_datetime(v.format("%Y-%m-%d").to_string()),
+                RestrictedExpression::new_datetime(iso_date(v)),
             );
         }
     }
@@ -175,10 +196,31 @@ fn name<T: Serialize>(v: &T) -> String {
     }
 }
 
-fn uid(cedar_type: &str, id: &str) -> Result<EntityUid, BuildError> {
-    let t = EntityTypeName::from_str(cedar_type)
-        .map_err(|e| BuildError(format!("entity type {cedar_type}: {e}")))?;
-    Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
+/// `YYYY-MM-DD`, without going through a format string (it runs once per date field).
+fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let mut s = String::with_capacity(10);
+    let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    s
+}
+
+/// Entity type names, parsed once per type rather than once per entity.
+#[derive(Default)]
+struct TypeNames(HashMap<&'static str, EntityTypeName>);
+
+impl TypeNames {
+    fn uid(&mut self, cedar_type: &'static str, id: &str) -> Result<EntityUid, BuildError> {
+        let t = match self.0.get(cedar_type) {
+            Some(t) => t.clone(),
+            None => {
+                let t = EntityTypeName::from_str(cedar_type)
+                    .map_err(|e| BuildError(format!("entity type {cedar_type}: {e}")))?;
+                self.0.insert(cedar_type, t.clone());
+                t
+            }
+        };
+        Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
+    }
 }
 
 /// Builds every entity of `manifest`, judging expiries on `as_of`.
@@ -332,6 +374,7 @@ pub fn build(manifest: &Manifest, as_of: NaiveDate) -> Result<Built, BuildError>
 
     let mut entities = Vec::new();
     let mut subjects = Vec::new();
+    let mut types = TypeNames::default();
     let mut push = |kind: &'static str,
                     cedar_type: &'static str,
                     id: &str,
@@ -341,10 +384,11 @@ pub fn build(manifest: &Manifest, as_of: NaiveDate) -> Result<Built, BuildError>
                     mut a: Attrs|
      -> Result<(), BuildError> {
         a.s("pattern", pattern.code());
-        let uid = uid(cedar_type, id)?;
-        let e = Entity::new(uid.clone(), a.0, HashSet::new())
-            .map_err(|e| BuildError(format!("{cedar_type}::{id}: {e}")))?;
-        entities.push(e);
+        let uid = types.uid(cedar_type, id)?;
+        entities.push(PendingEntity {
+            uid: uid.clone(),
+            attrs: a.0,
+        });
         subjects.push(Subject {
             kind,
             id: id.to_string(),

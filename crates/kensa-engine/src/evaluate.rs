@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, EntityUid, Request, RestrictedExpression,
@@ -11,8 +12,8 @@ use chrono::NaiveDate;
 use kensa_manifest::model::Exception;
 use kensa_manifest::{Manifest, Origin, SourceSet, Text};
 
-use crate::catalogue::{CATCH_ALL, Catalogue, Rule};
-use crate::entities::{Built, Subject, build};
+use crate::catalogue::{Catalogue, Rule};
+use crate::entities::{Built, PendingEntity, Subject, build};
 use crate::pattern::Pattern;
 use crate::report::{
     CatalogueSummary, ExceptionRef, FINDINGS_VERSION, Finding, InstitutionSummary, Location,
@@ -26,6 +27,9 @@ pub struct Options {
     pub as_of: NaiveDate,
     /// The manifest path as the user gave it.
     pub manifest_label: String,
+    /// Threads to evaluate on; 0 for as many as the machine has (at most 8). The result
+    /// does not depend on it.
+    pub threads: usize,
 }
 
 /// A failure of the engine itself (never of the user's input, which was validated).
@@ -84,75 +88,10 @@ pub fn check_timed(
         system_patterns,
         institution_pattern,
     } = build(manifest, as_of).map_err(|e| EngineError(e.to_string()))?;
-    let entities = Entities::from_entities(entities, Some(&catalogue.schema)).map_err(|e| {
-        EngineError(format!(
-            "entities do not conform to the schema: {}",
-            error_chain(&e)
-        ))
-    })?;
     timings.build = t0.elapsed();
 
     let t1 = std::time::Instant::now();
-    let principal = uid("Engine::\"kensa\"")?;
-    let applies_action = uid("Action::\"applies\"")?;
-    let violates_action = uid("Action::\"violates\"")?;
-    let context = Context::from_pairs([(
-        "now".to_string(),
-        RestrictedExpression::new_datetime(as_of.format("%Y-%m-%d").to_string()),
-    )])
-    .map_err(|e| EngineError(format!("context: {e}")))?;
-    let authorizer = Authorizer::new();
-
-    struct Outcome {
-        applies: HashSet<String>,
-        violated: HashSet<String>,
-        errors: HashMap<String, String>,
-    }
-    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(subjects.len());
-    for s in &subjects {
-        let Some(sets) = catalogue.by_type.get(s.cedar_type) else {
-            outcomes.push(None);
-            continue;
-        };
-        let mut out = Outcome {
-            applies: HashSet::new(),
-            violated: HashSet::new(),
-            errors: HashMap::new(),
-        };
-        for (action, set, is_applies) in [
-            (&applies_action, &sets.applies, true),
-            (&violates_action, &sets.violates, false),
-        ] {
-            let request = Request::new(
-                principal.clone(),
-                action.clone(),
-                s.uid.clone(),
-                context.clone(),
-                Some(&catalogue.schema),
-            )
-            .map_err(|e| EngineError(format!("request for {}: {e}", s.uid)))?;
-            let response = authorizer.is_authorized(&request, set, &entities);
-            for id in response.diagnostics().reason() {
-                let id = id.to_string();
-                if is_applies {
-                    if let Some(rule) = id.strip_suffix(".applies") {
-                        out.applies.insert(rule.to_string());
-                    }
-                } else if response.decision() == Decision::Deny && id != CATCH_ALL {
-                    out.violated.insert(id);
-                }
-            }
-            for err in response.diagnostics().errors() {
-                let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = err;
-                let id = pe.policy_id().to_string();
-                let rule = id.strip_suffix(".applies").unwrap_or(&id).to_string();
-                out.errors
-                    .entry(rule)
-                    .or_insert_with(|| pe.inner().to_string());
-            }
-        }
-        outcomes.push(Some(out));
-    }
+    let outcomes = evaluate_all(entities, &subjects, catalogue, as_of, options.threads)?;
     timings.evaluate = t1.elapsed();
 
     let t2 = std::time::Instant::now();
@@ -164,92 +103,123 @@ pub fn check_timed(
             .or_insert(e);
     }
     let mut used_exceptions: HashSet<&str> = HashSet::new();
-    let mut seen_pairs: HashMap<(&str, String), Status> = HashMap::new();
     let edition = manifest
         .institution
         .checklist_edition
         .map_or_else(|| "R7".to_string(), |e| format!("{e:?}"));
 
-    let mut findings = Vec::new();
+    // Findings are produced in their final order, (severity, rule, entity), without a
+    // sort: rules in (severity, id) order, and for each the subjects of its type by key.
+    let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
+    let mut of_type: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in subjects.iter().enumerate() {
+        if outcomes[i].is_some() {
+            of_type.entry(s.cedar_type).or_default().push(i);
+        }
+    }
+    for list in of_type.values_mut() {
+        list.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    }
+    let mut rule_order: Vec<usize> = (0..catalogue.rules.len()).collect();
+    rule_order.sort_by_key(|&ri| (catalogue.rules[ri].severity, ri));
+
+    let mut findings = Vec::with_capacity(of_type.get("Account").map_or(0, Vec::len) * 8);
     let mut summary = Summary::default();
-    for (s, outcome) in subjects.iter().zip(&outcomes) {
-        let Some(outcome) = outcome else { continue };
-        let Some(sets) = catalogue.by_type.get(s.cedar_type) else {
+    let paths: Vec<Arc<str>> = sources
+        .iter()
+        .map(|(_, f)| Arc::from(f.path.as_str()))
+        .collect();
+    for ri in rule_order {
+        let rule = &catalogue.rules[ri];
+        let Some(list) = of_type.get(rule.entity_type.as_str()) else {
             continue;
         };
-        let key = s.key();
-        for &ri in &sets.rules {
-            let rule = &catalogue.rules[ri];
-            let mut f = finding(rule, s, &key, sources);
-            let (status, detail) = if let Some(err) = outcome.errors.get(&rule.id) {
+        let mut shared = Shared::new(rule);
+        for &si in list {
+            let (s, key) = (&subjects[si], &keys[si]);
+            let Some(outcome) = &outcomes[si] else {
+                continue;
+            };
+            let mut f = finding(&shared, s, key, &paths);
+            let (status, detail) = if let Some(err) = outcome.error(ri) {
                 (
                     Status::CouldNotEvaluate,
-                    Some(Text::new(
+                    Some(Arc::new(Text::new(
                         format!(
                             "Cedar で評価できませんでした: {err}。適合とは扱いません。規則かマニフェストを確認してください"
                         ),
                         format!(
                             "Cedar could not evaluate the rule: {err}. It is not counted as compliant; check the rule or the manifest"
                         ),
-                    )),
+                    ))),
                 )
             } else if !rule.patterns.contains(&s.pattern) {
+                let pattern = s.pattern;
                 (
                     Status::NotApplicable,
-                    Some(Text::new(
-                        format!(
-                            "参照パターン{}では参照対象外の項目です (適用パターン: {})",
-                            s.pattern.numeral(),
-                            numerals(&rule.patterns)
-                        ),
-                        format!(
-                            "not read under pattern {} (applies to {})",
-                            s.pattern.code(),
-                            codes(&rule.patterns)
-                        ),
-                    )),
+                    Some(shared.not_applicable(pattern as usize, || {
+                        Text::new(
+                            format!(
+                                "参照パターン{}では参照対象外の項目です (適用パターン: {})",
+                                pattern.numeral(),
+                                numerals(&rule.patterns)
+                            ),
+                            format!(
+                                "not read under pattern {} (applies to {})",
+                                pattern.code(),
+                                codes(&rule.patterns)
+                            ),
+                        )
+                    })),
                 )
             } else if rule.effective > as_of {
                 (
                     Status::NotApplicable,
-                    Some(Text::new(
-                        format!("{} から適用されます", rule.effective),
-                        format!("takes effect on {}", rule.effective),
-                    )),
+                    Some(shared.not_applicable(4, || {
+                        Text::new(
+                            format!("{} から適用されます", rule.effective),
+                            format!("takes effect on {}", rule.effective),
+                        )
+                    })),
                 )
             } else if !rule.in_edition(&edition) {
                 (
                     Status::NotApplicable,
-                    Some(Text::new(
-                        format!(
-                            "チェックリスト {edition} 版にない項目です (収録: {})",
-                            rule.editions.join(", ")
-                        ),
-                        format!(
-                            "not in the {edition} checklist edition (in: {})",
-                            rule.editions.join(", ")
-                        ),
-                    )),
+                    Some(shared.not_applicable(5, || {
+                        Text::new(
+                            format!(
+                                "チェックリスト {edition} 版にない項目です (収録: {})",
+                                rule.editions.join(", ")
+                            ),
+                            format!(
+                                "not in the {edition} checklist edition (in: {})",
+                                rule.editions.join(", ")
+                            ),
+                        )
+                    })),
                 )
-            } else if !outcome.applies.contains(&rule.id) {
+            } else if !outcome.applies.contains(&ri) {
                 (
                     Status::NotApplicable,
-                    Some(Text::new(
-                        format!("対象: {}", rule.applies_to.ja),
-                        format!("applies to {}", rule.applies_to.en),
-                    )),
+                    Some(shared.not_applicable(6, || {
+                        Text::new(
+                            format!("対象: {}", rule.applies_to.ja),
+                            format!("applies to {}", rule.applies_to.en),
+                        )
+                    })),
                 )
-            } else if outcome.violated.contains(&rule.id) {
-                violated_status(
+            } else if outcome.violated.contains(&ri) {
+                let (status, detail) = violated_status(
                     rule,
                     s,
-                    &key,
+                    key,
                     manifest,
                     as_of,
                     &exceptions,
                     &mut used_exceptions,
                     &mut f,
-                )
+                );
+                (status, detail.map(Arc::new))
             } else {
                 (Status::Satisfied, None)
             };
@@ -259,16 +229,20 @@ pub fn check_timed(
                 status,
                 Status::Violated | Status::Upcoming | Status::CouldNotEvaluate
             ) {
-                f.fix = Some(rule.fix.clone());
+                f.fix = Some(Arc::clone(&shared.fix));
             }
             summary.add(status);
-            seen_pairs.insert((rule.id.as_str(), key.clone()), status);
             findings.push(f);
         }
     }
 
     // Exceptions that waive nothing.
     let mut unused_exceptions = Vec::new();
+    let key_set: HashSet<&str> = if manifest.exceptions.len() > used_exceptions.len() {
+        keys.iter().map(String::as_str).collect()
+    } else {
+        HashSet::new()
+    };
     for e in &manifest.exceptions {
         if used_exceptions.contains(e.id.as_str()) {
             continue;
@@ -284,13 +258,26 @@ pub fn check_timed(
                     e.rule
                 ),
             )
-        } else if !subjects.iter().any(|s| s.key() == e.target) {
+        } else if !key_set.contains(e.target.as_str()) {
             Text::new(
                 format!("対象「{}」はマニフェストにありません", e.target),
                 format!("target \"{}\" is not in the manifest", e.target),
             )
         } else {
-            match seen_pairs.get(&(e.rule.as_str(), e.target.clone())) {
+            // Findings are in (severity, rule, entity) order.
+            let seen = catalogue.rule(&e.rule).and_then(|r| {
+                findings
+                    .binary_search_by(|f| {
+                        (f.severity, f.rule.as_str(), f.entity.as_str()).cmp(&(
+                            r.severity,
+                            e.rule.as_str(),
+                            e.target.as_str(),
+                        ))
+                    })
+                    .ok()
+                    .map(|i| findings[i].status)
+            });
+            match seen {
                 None => Text::new(
                     format!(
                         "規則「{}」は「{}」を評価しません (対象の種類が違います)",
@@ -325,9 +312,6 @@ pub fn check_timed(
             location: location(e.origin, sources),
         });
     }
-
-    findings
-        .sort_by(|a, b| (a.severity, &a.rule, &a.entity).cmp(&(b.severity, &b.rule, &b.entity)));
 
     let explanation = explain_pattern(manifest, &system_patterns, institution_pattern);
     let report = Report {
@@ -368,6 +352,206 @@ pub fn check_timed(
     };
     timings.assemble = t2.elapsed();
     Ok((report, timings))
+}
+
+/// What Cedar said about one entity, as indexes into [`Catalogue::rules`].
+#[derive(Debug, Default)]
+struct Outcome {
+    applies: Vec<usize>,
+    violated: Vec<usize>,
+    errors: Vec<(usize, String)>,
+}
+
+impl Outcome {
+    fn error(&self, rule: usize) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map(|(_, e)| e.as_str())
+    }
+}
+
+/// Entities per Cedar store. Policies read only the resource's own attributes (aggregates
+/// are computed when building), so each batch is evaluated against a store of its own:
+/// memory stays flat and the stores' set-up stays linear.
+const BATCH: usize = 512;
+
+/// Below this many entities one thread is quicker than starting more.
+const PARALLEL_FROM: usize = 2 * BATCH;
+
+/// Evaluates every entity: one `applies` and one `violates` request each, against only
+/// the policies of its type, on up to as many threads as the machine has. The result is
+/// in the order of `subjects` whatever the number of threads.
+fn evaluate_all(
+    mut entities: Vec<PendingEntity>,
+    subjects: &[Subject],
+    catalogue: &Catalogue,
+    as_of: NaiveDate,
+    threads: usize,
+) -> Result<Vec<Option<Outcome>>, EngineError> {
+    let threads = if threads > 0 {
+        threads
+    } else if subjects.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(8)
+    }
+    .min(subjects.len().div_ceil(BATCH))
+    .max(1);
+    if threads <= 1 {
+        return evaluate_range(entities, subjects, catalogue, as_of);
+    }
+    // Contiguous shares of about equal cost (the policies an entity is evaluated
+    // against), cut from the end so that each share moves out without copying.
+    let cost = |s: &Subject| {
+        1 + catalogue.by_type.get(s.cedar_type).map_or(0, |t| {
+            t.applies.num_of_policies() + t.violates.num_of_policies()
+        })
+    };
+    let total: usize = subjects.iter().map(cost).sum();
+    let mut cuts = Vec::with_capacity(threads);
+    let mut acc = 0;
+    for (i, s) in subjects.iter().enumerate() {
+        if acc * threads >= total * (cuts.len() + 1) && cuts.len() + 1 < threads {
+            cuts.push(i);
+        }
+        acc += cost(s);
+    }
+    let mut parts = Vec::with_capacity(threads);
+    for &from in cuts.iter().rev() {
+        parts.push((from, entities.split_off(from)));
+    }
+    parts.push((0, entities));
+    parts.reverse();
+    let results: Vec<Result<Vec<Option<Outcome>>, EngineError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|(from, part)| {
+                let subjects = &subjects[from..from + part.len()];
+                scope.spawn(move || evaluate_range(part, subjects, catalogue, as_of))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(EngineError("an evaluation thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut outcomes = Vec::with_capacity(subjects.len());
+    for r in results {
+        outcomes.extend(r?);
+    }
+    Ok(outcomes)
+}
+
+/// What every request shares.
+struct Queries {
+    principal: EntityUid,
+    applies: EntityUid,
+    violates: EntityUid,
+    context: Context,
+}
+
+impl Queries {
+    fn new(as_of: NaiveDate) -> Result<Self, EngineError> {
+        Ok(Self {
+            principal: uid("Engine::\"kensa\"")?,
+            applies: uid("Action::\"applies\"")?,
+            violates: uid("Action::\"violates\"")?,
+            context: Context::from_pairs([(
+                "now".to_string(),
+                RestrictedExpression::new_datetime(as_of.format("%Y-%m-%d").to_string()),
+            )])
+            .map_err(|e| EngineError(format!("context: {e}")))?,
+        })
+    }
+}
+
+fn evaluate_range(
+    entities: Vec<PendingEntity>,
+    subjects: &[Subject],
+    catalogue: &Catalogue,
+    as_of: NaiveDate,
+) -> Result<Vec<Option<Outcome>>, EngineError> {
+    let authorizer = Authorizer::new();
+    let q = &Queries::new(as_of)?;
+    let mut outcomes = Vec::with_capacity(subjects.len());
+    let mut entities = entities.into_iter();
+    for batch in subjects.chunks(BATCH) {
+        let built = entities
+            .by_ref()
+            .take(batch.len())
+            .map(PendingEntity::into_entity)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| EngineError(e.to_string()))?;
+        // Conformance to the schema is a property of the builder, held by the tests
+        // (`entities_conform_to_the_schema`); release builds do not re-check it per run.
+        let schema = cfg!(debug_assertions).then_some(&catalogue.schema);
+        let store = Entities::from_entities(built, schema).map_err(|e| {
+            EngineError(format!(
+                "entities do not conform to the schema: {}",
+                error_chain(&e)
+            ))
+        })?;
+        for s in batch {
+            outcomes.push(evaluate_one(s, catalogue, q, &authorizer, &store)?);
+        }
+    }
+    Ok(outcomes)
+}
+
+fn evaluate_one(
+    s: &Subject,
+    catalogue: &Catalogue,
+    q: &Queries,
+    authorizer: &Authorizer,
+    store: &Entities,
+) -> Result<Option<Outcome>, EngineError> {
+    let Some(sets) = catalogue.by_type.get(s.cedar_type) else {
+        return Ok(None);
+    };
+    let mut out = Outcome::default();
+    for (action, set, is_applies) in [
+        (&q.applies, &sets.applies, true),
+        (&q.violates, &sets.violates, false),
+    ] {
+        let request = Request::new(
+            q.principal.clone(),
+            action.clone(),
+            s.uid.clone(),
+            q.context.clone(),
+            None,
+        )
+        .map_err(|e| EngineError(format!("request for {}: {e}", s.uid)))?;
+        let response = authorizer.is_authorized(&request, set, store);
+        for id in response.diagnostics().reason() {
+            let id: &str = id.as_ref();
+            if is_applies {
+                if let Some(ri) = id.strip_suffix(".applies").and_then(|r| catalogue.index(r)) {
+                    out.applies.push(ri);
+                }
+            } else if response.decision() == Decision::Deny
+                && let Some(ri) = catalogue.index(id)
+            {
+                out.violated.push(ri);
+            }
+        }
+        for err in response.diagnostics().errors() {
+            let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = err;
+            let id: &str = pe.policy_id().as_ref();
+            let rule = id.strip_suffix(".applies").unwrap_or(id);
+            if let Some(ri) = catalogue.index(rule)
+                && out.error(ri).is_none()
+            {
+                out.errors.push((ri, pe.inner().to_string()));
+            }
+        }
+    }
+    Ok(Some(out))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -421,12 +605,12 @@ fn violated_status<'m>(
     if let Some(e) = exceptions.get(&(rule.id.as_str(), key)) {
         used.insert(e.id.as_str());
         let expired = e.expires_on < as_of;
-        f.exception = Some(ExceptionRef {
+        f.exception = Some(Box::new(ExceptionRef {
             id: e.id.clone(),
             approved_by: e.approved_by.clone(),
             expires_on: e.expires_on,
             expired,
-        });
+        }));
         if !expired {
             return (
                 Status::Waived,
@@ -470,24 +654,61 @@ fn violated_status<'m>(
     (Status::Violated, expired_note)
 }
 
-fn finding(rule: &Rule, s: &Subject, key: &str, sources: &SourceSet) -> Finding {
+/// What the findings of one rule share, built once per rule rather than per finding.
+struct Shared {
+    title: Arc<Text>,
+    source: Arc<SourceRef>,
+    fix: Arc<Text>,
+    severity: crate::catalogue::Severity,
+    evidence: crate::catalogue::Evidence,
+    rule: String,
+    /// Not-applicable reasons, made on first use: one per pattern (0–3), then the
+    /// effective date (4), the edition (5) and the scope (6).
+    not_applicable: [Option<Arc<Text>>; 7],
+}
+
+impl Shared {
+    fn new(rule: &Rule) -> Self {
+        Self {
+            title: Arc::new(rule.title.clone()),
+            source: Arc::new(SourceRef {
+                volume: rule.volume,
+                citation: rule.source.clone(),
+                reference: rule.reference.clone(),
+                url: rule.url.clone(),
+            }),
+            fix: Arc::new(rule.fix.clone()),
+            severity: rule.severity,
+            evidence: rule.evidence,
+            rule: rule.id.clone(),
+            not_applicable: Default::default(),
+        }
+    }
+
+    fn not_applicable(&mut self, slot: usize, make: impl FnOnce() -> Text) -> Arc<Text> {
+        Arc::clone(self.not_applicable[slot].get_or_insert_with(|| Arc::new(make())))
+    }
+}
+
+fn finding(shared: &Shared, s: &Subject, key: &str, paths: &[Arc<str>]) -> Finding {
     Finding {
-        rule: rule.id.clone(),
+        rule: shared.rule.clone(),
         entity: key.to_string(),
         status: Status::Satisfied,
-        severity: rule.severity,
-        title: rule.title.clone(),
-        location: location(s.origin, sources),
+        severity: shared.severity,
+        title: Arc::clone(&shared.title),
+        location: s.origin.span.map(|span| Location {
+            file: paths
+                .get(s.origin.file.0 as usize)
+                .map_or_else(|| Arc::from(""), Arc::clone),
+            line: span.line,
+            column: span.column,
+        }),
         pattern: s.pattern,
         detail: None,
         fix: None,
-        source: SourceRef {
-            volume: rule.volume,
-            citation: rule.source.clone(),
-            reference: rule.reference.clone(),
-            url: rule.url.clone(),
-        },
-        evidence: rule.evidence,
+        source: Arc::clone(&shared.source),
+        evidence: shared.evidence,
         delegated_to: None,
         exception: None,
         days_left: None,
@@ -498,7 +719,7 @@ fn finding(rule: &Rule, s: &Subject, key: &str, sources: &SourceSet) -> Finding 
 fn location(origin: Origin, sources: &SourceSet) -> Option<Location> {
     let span = origin.span?;
     Some(Location {
-        file: sources.get(origin.file).path.clone(),
+        file: Arc::from(sources.get(origin.file).path.as_str()),
         line: span.line,
         column: span.column,
     })

@@ -1,6 +1,8 @@
 //! Findings as plain data: everything a renderer needs, so that no renderer goes back to
 //! the manifest or to Cedar. The JSON form of [`Report`] is `schemas/findings.v1.schema.json`.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use kensa_manifest::Text;
 use schemars::JsonSchema;
@@ -201,7 +203,7 @@ pub struct Finding {
     /// The rule's severity.
     pub severity: Severity,
     /// The rule's title.
-    pub title: Text,
+    pub title: Arc<Text>,
     /// Where the entity is written in the manifest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -210,12 +212,12 @@ pub struct Finding {
     /// Why this status: the reason it does not apply, the exception, the contract, the
     /// deadline, or the evaluation error.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Text>,
+    pub detail: Option<Arc<Text>>,
     /// What to do (for violated, upcoming and could-not-evaluate findings).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<Text>,
+    pub fix: Option<Arc<Text>>,
     /// Where the requirement comes from.
-    pub source: SourceRef,
+    pub source: Arc<SourceRef>,
     /// Automated (from manifest facts) or attested (reads a document entry).
     pub evidence: Evidence,
     /// The contract a delegated requirement falls to (`contracts[].id`).
@@ -223,7 +225,7 @@ pub struct Finding {
     pub delegated_to: Option<String>,
     /// The exception that waives it (or that expired).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<ExceptionRef>,
+    pub exception: Option<Box<ExceptionRef>>,
     /// Days until the deadline, for upcoming findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_left: Option<i64>,
@@ -236,7 +238,7 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Location {
     /// The file, as the user gave it.
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column.

@@ -253,6 +253,7 @@ fn every_rule_behaves_on_its_fixtures() {
                 &Options {
                     as_of: exp.as_of,
                     manifest_label: rel.clone(),
+                    threads: 0,
                 },
             )
             .unwrap_or_else(|e| panic!("{rel}: {e}"));

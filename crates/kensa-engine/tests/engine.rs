@@ -76,6 +76,7 @@ fn run(manifest: &str, c: &Catalogue, as_of: &str) -> Report {
         &Options {
             as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").expect("date"),
             manifest_label: "m.yaml".into(),
+            threads: 0,
         },
     )
     .expect("check")
@@ -129,7 +130,7 @@ fn violated_satisfied_and_not_applicable_are_told_apart() {
         .find(|f| f.entity == "asset/srv-1")
         .and_then(|f| f.location.clone())
         .expect("location");
-    assert_eq!((loc.file.as_str(), loc.line), ("m.yaml", 15));
+    assert_eq!((&*loc.file, loc.line), ("m.yaml", 15));
 }
 
 #[test]
@@ -188,6 +189,18 @@ fn exceptions_waive_until_they_expire_and_unused_ones_are_reported() {
     assert_eq!(status(&r, "T-LEAVER", "account/a-gone"), Status::Waived);
     let unused: Vec<&str> = r.unused_exceptions.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(unused, ["ex-2", "ex-3"]);
+    // Each says why: the pair is already satisfied, or the rule does not exist.
+    assert!(
+        r.unused_exceptions[0].reason.en.contains("is satisfied"),
+        "{}",
+        r.unused_exceptions[0].reason.en
+    );
+    assert!(
+        r.unused_exceptions[1]
+            .reason
+            .en
+            .contains("not in the catalogue")
+    );
     // After expiry the violation is back, and says why.
     let r = run(&with_exceptions, &c, "2027-01-01");
     let f = r
@@ -283,9 +296,22 @@ fn findings_are_deterministic() {
         rule("T-A", "Account", "", "true", "true"),
         rule("T-B", "Asset", "", "true", "true"),
     ]);
-    let a = serde_json::to_string(&run(BASE, &c, "2026-11-21")).expect("json");
+    let r = run(BASE, &c, "2026-11-21");
+    let a = serde_json::to_string(&r).expect("json");
     let b = serde_json::to_string(&run(BASE, &c, "2026-11-21")).expect("json");
     assert_eq!(a, b);
+    // One finding per (rule, entity), in (severity, rule, entity) order.
+    assert!(r.findings.len() >= 4, "{}", r.findings.len());
+    for w in r.findings.windows(2) {
+        assert!(
+            (w[0].severity, &w[0].rule, &w[0].entity) < (w[1].severity, &w[1].rule, &w[1].entity),
+            "{} {} before {} {}",
+            w[0].rule,
+            w[0].entity,
+            w[1].rule,
+            w[1].entity
+        );
+    }
 }
 
 #[test]
@@ -335,4 +361,91 @@ fn committed_findings_schema_is_fresh() {
         committed == text,
         "schemas/findings.v1.schema.json is stale: run KENSA_UPDATE_SCHEMA=1 cargo test -p kensa-engine committed_findings_schema_is_fresh"
     );
+}
+
+/// Release builds skip Cedar's per-run schema conformance check of the entities, so this
+/// test holds the builder to the schema: every example, every rule fixture and a
+/// synthetic manifest build entities that conform to `policies/schema.cedarschema`.
+#[test]
+fn entities_conform_to_the_schema() {
+    let c = Catalogue::builtin().expect("catalogue");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut paths = Vec::new();
+    for dir in ["manifests/examples", "policies/fixtures"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "yaml") {
+                    paths.push(p);
+                }
+            }
+        }
+    }
+    assert!(paths.len() > 200, "found only {} manifests", paths.len());
+    let synthetic = kensa_manifest::synthetic::manifest(300);
+    let mut checked = 0;
+    for (label, loaded) in paths
+        .iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                kensa_manifest::load(p, &Limits::default()),
+            )
+        })
+        .chain(std::iter::once((
+            "synthetic".to_string(),
+            load_str("synthetic.yaml", &synthetic, &Limits::default()),
+        )))
+    {
+        let Some(m) = loaded.manifest else { continue };
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+        let built = kensa_engine::entities::build(&m, as_of).expect("build");
+        let entities: Vec<_> = built
+            .entities
+            .into_iter()
+            .map(|e| e.into_entity().expect("entity"))
+            .collect();
+        if let Err(e) = cedar_policy::Entities::from_entities(entities, Some(&c.schema)) {
+            panic!("{label}: {e}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 200);
+}
+
+/// Evaluation is spread over threads in contiguous shares; the report must not depend on
+/// how many.
+#[test]
+fn the_report_does_not_depend_on_the_number_of_threads() {
+    let c = Catalogue::builtin().expect("catalogue");
+    let text = kensa_manifest::synthetic::manifest(2_500);
+    let loaded = load_str("synthetic.yaml", &text, &Limits::default());
+    let m = loaded.manifest.expect("valid synthetic manifest");
+    let json = |threads| {
+        let r = check(
+            &m,
+            &loaded.sources,
+            &c,
+            &Options {
+                as_of: NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+                manifest_label: "synthetic.yaml".into(),
+                threads,
+            },
+        )
+        .expect("check");
+        assert!(r.findings.len() > 10_000);
+        assert!(
+            r.findings
+                .windows(2)
+                .all(|w| (w[0].severity, &w[0].rule, &w[0].entity)
+                    < (w[1].severity, &w[1].rule, &w[1].entity))
+        );
+        serde_json::to_string(&r).expect("json")
+    };
+    let one = json(1);
+    assert_eq!(one, json(2));
+    assert_eq!(one, json(3));
 }

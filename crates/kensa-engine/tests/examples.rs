@@ -23,6 +23,7 @@ fn report(example: &str) -> Report {
         &Options {
             as_of: NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
             manifest_label: example.into(),
+            threads: 0,
         },
     )
     .expect("check")
