@@ -1,6 +1,6 @@
 //! `kensa check PATH`: evaluate a manifest against the catalogue.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use kensa_engine::report::{Finding, Report, Status};
@@ -199,6 +199,7 @@ fn write_report(
             show == Show::All || !matches!(f.status, Status::Satisfied | Status::NotApplicable)
         })
         .collect();
+    let mut snippets = Snippets::new(sources);
     let mut by_severity: BTreeMap<Severity, Vec<&Finding>> = BTreeMap::new();
     for f in shown {
         by_severity.entry(f.severity).or_default().push(f);
@@ -229,7 +230,7 @@ fn write_report(
             )?;
             if let Some(loc) = &f.location {
                 writeln!(out, "    {}:{}:{}", loc.file, loc.line, loc.column)?;
-                if let Some(line) = source_line(sources, &loc.file, loc.line) {
+                if let Some(line) = snippets.line(&loc.file, loc.line) {
                     writeln!(out, "    {:>5} │ {line}", loc.line)?;
                 }
             }
@@ -308,10 +309,28 @@ fn numeral(p: kensa_engine::Pattern) -> &'static str {
     p.numeral()
 }
 
-fn source_line(sources: &SourceSet, file: &str, line: u32) -> Option<String> {
-    let (_, f) = sources.iter().find(|(_, f)| f.path == file)?;
-    let text = f.text.lines().nth(line.checked_sub(1)? as usize)?;
-    // Keep snippets short: a hostile or minified line would flood the terminal.
-    let trimmed: String = text.chars().take(160).collect();
-    Some(trimmed)
+/// Lines of the manifest files, indexed on first use (a report can quote thousands).
+struct Snippets<'a> {
+    sources: &'a SourceSet,
+    lines: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Snippets<'a> {
+    fn new(sources: &'a SourceSet) -> Self {
+        Self {
+            sources,
+            lines: HashMap::new(),
+        }
+    }
+
+    /// Line `line` (1-based) of `file`, cut to 160 characters: a hostile or minified line
+    /// would flood the terminal.
+    fn line(&mut self, file: &str, line: u32) -> Option<String> {
+        if !self.lines.contains_key(file) {
+            let (_, f) = self.sources.iter().find(|(_, f)| f.path == file)?;
+            self.lines.insert(f.path.as_str(), f.text.lines().collect());
+        }
+        let text = self.lines.get(file)?.get(line.checked_sub(1)? as usize)?;
+        Some(text.chars().take(160).collect())
+    }
 }

@@ -39,7 +39,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { Exit::Error as u8 } else { 0 });
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered: a check's JSON or report can be tens of thousands of lines, and a locked
+    // stdout alone flushes at every newline.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
     let result = match &args.command {
         Command::Validate(v) => validate::run(v, args.lang.into(), &mut out, &mut err),
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
     };
+    let result = result.and_then(|code| out.flush().map(|()| code));
     match result {
         Ok(code) => ExitCode::from(code as u8),
         // A closed pipe (`kensa schema | head`) is not a failure of the tool; commands that
