@@ -36,6 +36,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Write a commented starting manifest; never overwrites a file.
     Init(InitArgs),
+    /// Merge the JSON results of `kensa check --portfolio` shards into one summary.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,14 +61,28 @@ pub enum ValidateFormat {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// The manifest: a YAML file or a folder of them.
-    #[arg(value_name = "PATH")]
-    pub path: PathBuf,
+    #[arg(value_name = "PATH", required_unless_present = "portfolio")]
+    pub path: Option<PathBuf>,
+    /// Check a portfolio instead: every YAML file or sub-folder of DIR is one institution.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["path", "baseline"])]
+    pub portfolio: Option<PathBuf>,
+    /// With --portfolio: check only share K of N (1-based), chosen by a stable hash of each
+    /// institution's path, so that CI jobs can split a portfolio and `kensa merge` the results.
+    #[arg(long, value_name = "K/N", requires = "portfolio", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: CheckFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Exit 1 when a violation at or above this severity remains (`none`: never).
     #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
     pub fail_on: FailOn,
+    /// The JSON of an earlier `kensa check --format json`: gate only on violations that are
+    /// new since (matched by rule and entity, never by line), and list the ones gone.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// The date deadlines and exception expiries are judged on (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
@@ -78,12 +94,75 @@ pub struct CheckArgs {
     pub show: Show,
 }
 
+/// A share of a portfolio: K of N, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which share, 1..=total.
+    pub index: u32,
+    /// How many shares.
+    pub total: u32,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("\"{s}\" is not K/N (e.g. 1/4)"))?;
+    let index: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{k}\" is not a number"))?;
+    let total: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{n}\" is not a number"))?;
+    if total == 0 || index == 0 || index > total {
+        return Err(format!("K must be between 1 and N (got {index}/{total})"));
+    }
+    Ok(Shard { index, total })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
     /// Findings grouped by severity, with the manifest line of each.
     Human,
     /// One JSON document following `schemas/findings.v1.schema.json`.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps, IDEs).
+    Sarif,
+    /// JUnit XML: one test case per rule and entity, for CI test dashboards.
+    Junit,
+    /// Markdown for a pull-request comment (follows --lang).
+    Markdown,
+    /// GitHub Actions workflow commands: annotations on the manifest lines.
+    Github,
+    /// GitLab Code Quality report (JSON).
+    Gitlab,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// JSON files written by `kensa check --portfolio ... --format json`.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: MergeFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a violation at or above this severity remains in any institution.
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// A table of institutions.
+    Human,
+    /// The merged portfolio JSON.
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

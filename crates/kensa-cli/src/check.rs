@@ -44,12 +44,37 @@ pub fn run(
     let Some(catalogue) = catalogue(&args.policies, lang, err)? else {
         return Ok(Exit::Error);
     };
-    let loaded = kensa_manifest::load(&args.path, &Limits::default());
-    let shown = args.path.to_string_lossy().replace('\\', "/");
+    if let Some(dir) = &args.portfolio {
+        return crate::portfolio::run(args, dir, &catalogue, lang, out, err);
+    }
+    let Some(path) = &args.path else {
+        writeln!(
+            err,
+            "error: {}",
+            t(lang, "PATH がありません", "PATH is missing")
+        )?;
+        return Ok(Exit::Error);
+    };
+    let loaded = kensa_manifest::load(path, &Limits::default());
+    let shown = path.to_string_lossy().replace('\\', "/");
     let manifest = match &loaded.manifest {
         Some(m) if loaded.problems.is_empty() => m,
         _ => {
             write_human(&loaded.problems, &loaded.sources, lang, err)?;
+            if args.format == CheckFormat::Github {
+                // In a pull request, the problems show on the manifest lines too.
+                let problems: Vec<_> = loaded
+                    .problems
+                    .iter()
+                    .map(|p| {
+                        kensa_report::portfolio::LocatedMessage::of(
+                            p,
+                            repo_relative(&loaded.sources.get(p.at.file).path),
+                        )
+                    })
+                    .collect();
+                out.write_all(kensa_report::github::render_problems(&problems, lang).as_bytes())?;
+            }
             let n = loaded.problems.len();
             match lang {
                 Lang::Ja => writeln!(
@@ -68,7 +93,7 @@ pub fn run(
     let as_of = args
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let report = match kensa_engine::check(
+    let mut report = match kensa_engine::check(
         manifest,
         &loaded.sources,
         &catalogue,
@@ -84,40 +109,195 @@ pub fn run(
             return Ok(Exit::Error);
         }
     };
-    let exit = verdict(&report, args.fail_on.threshold());
-    let written = match args.format {
-        CheckFormat::Json => serde_json::to_writer_pretty(&mut *out, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
-        CheckFormat::Human => write_report(&report, &loaded.sources, lang, args.show, exit, out),
+    if let Some(file) = &args.baseline {
+        let Some(baseline) = read_baseline(file, lang, err)? else {
+            return Ok(Exit::Error);
+        };
+        kensa_engine::baseline::apply(
+            &mut report,
+            &baseline,
+            &file.to_string_lossy().replace('\\', "/"),
+        );
+    }
+    let fail_on = args.fail_on.threshold();
+    let exit = verdict(&report, fail_on);
+    let repo_paths = repo_paths(&report);
+    let input = kensa_report::Input {
+        report: &report,
+        catalogue: &catalogue,
+        lang,
+        fail_on,
+        repo_paths: &repo_paths,
     };
-    match written {
+    let rendered = match args.format {
+        CheckFormat::Human => {
+            let mut buf = Vec::new();
+            write_report(&report, &loaded.sources, lang, args.show, exit, &mut buf)?;
+            Output::Bytes(buf)
+        }
+        CheckFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+            s.push('\n');
+            Output::Text(s)
+        }
+        CheckFormat::Sarif => Output::Text(kensa_report::sarif::render(&input)),
+        CheckFormat::Junit => Output::Text(kensa_report::junit::render(&input)),
+        CheckFormat::Markdown => Output::Text(kensa_report::markdown::render(&input)),
+        CheckFormat::Github => Output::Text(kensa_report::github::render(&input)),
+        CheckFormat::Gitlab => Output::Text(kensa_report::gitlab::render(&input)),
+    };
+    emit(
+        rendered.as_bytes(),
+        args.output.as_deref(),
+        exit,
+        lang,
+        out,
+        err,
+    )
+}
+
+/// Rendered output: text, or bytes already written by a streaming renderer.
+pub enum Output {
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+impl Output {
+    /// The bytes to write.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Output::Text(s) => s.as_bytes(),
+            Output::Bytes(b) => b,
+        }
+    }
+}
+
+/// Writes the output to `file` (`--output`) or to standard output, and returns `exit`; a
+/// file that cannot be written is an error (exit 2) that names it.
+pub fn emit(
+    bytes: &[u8],
+    file: Option<&std::path::Path>,
+    exit: Exit,
+    lang: Lang,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Exit> {
+    if let Some(path) = file {
+        if let Err(e) = std::fs::write(path, bytes) {
+            writeln!(
+                err,
+                "✗ {}: {} ({e})",
+                path.display(),
+                t(lang, "書き込めません", "cannot be written")
+            )?;
+            return Ok(Exit::Error);
+        }
+        return Ok(exit);
+    }
+    match out.write_all(bytes) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
         Err(e) => Err(e),
         Ok(()) => Ok(exit),
     }
 }
 
+/// Reads `--baseline FILE`, or says why it cannot (with the place in the file).
+fn read_baseline(
+    file: &std::path::Path,
+    lang: Lang,
+    err: &mut impl Write,
+) -> std::io::Result<Option<kensa_engine::baseline::Baseline>> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            writeln!(
+                err,
+                "✗ {}: {} ({e})",
+                file.display(),
+                t(lang, "基準ファイルを読めません", "cannot read the baseline")
+            )?;
+            return Ok(None);
+        }
+    };
+    match kensa_engine::baseline::Baseline::from_json(&text) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) => {
+            let at = e.at.map_or_else(String::new, |(l, c)| format!(":{l}:{c}"));
+            writeln!(err, "✗ {}{at}: {}", file.display(), e.message.get(lang))?;
+            Ok(None)
+        }
+    }
+}
+
+/// The repository-relative path of each manifest file named in the report, for formats
+/// that code hosts match against the repository (SARIF, annotations, Code Quality).
+pub fn repo_paths(report: &Report) -> BTreeMap<String, String> {
+    let mut files: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.location.as_ref())
+        .chain(
+            report
+                .unused_exceptions
+                .iter()
+                .filter_map(|e| e.location.as_ref()),
+        )
+        .map(|l| &*l.file)
+        .collect();
+    files.push(&report.manifest);
+    files.sort_unstable();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|f| (f.to_string(), repo_relative(f)))
+        .collect()
+}
+
+/// `file` relative to the root of the git repository it is in (found by walking up to a
+/// `.git`), with `/`; outside a repository, as given (relative to where kensa runs).
+fn repo_relative(file: &str) -> String {
+    let given = std::path::Path::new(file);
+    let absolute = if given.is_absolute() {
+        given.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(given),
+            Err(_) => return slashes(given),
+        }
+    };
+    let absolute = absolute.canonicalize().unwrap_or(absolute);
+    for dir in absolute.ancestors().skip(1) {
+        if dir.join(".git").exists()
+            && let Ok(rel) = absolute.strip_prefix(dir)
+        {
+            return slashes(rel);
+        }
+    }
+    slashes(given)
+}
+
+fn slashes(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./")
+        .map_or_else(|| s.clone(), str::to_string)
+}
+
 /// 2 when anything could not be evaluated (never a pass), 1 when a violation at or
-/// above the threshold remains, else 0.
+/// above the threshold remains (with a baseline: a new one), else 0.
 fn verdict(report: &Report, threshold: Option<Severity>) -> Exit {
     if report.summary.could_not_evaluate > 0 {
         return Exit::Error;
     }
-    let failing = threshold.is_some_and(|t| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.status == Status::Violated && f.severity <= t)
-    });
-    if failing {
+    if kensa_report::portfolio::report_fails(report, threshold) {
         Exit::Findings
     } else {
         Exit::Success
     }
 }
 
-fn t(lang: Lang, ja: &str, en: &str) -> String {
+pub fn t(lang: Lang, ja: &str, en: &str) -> String {
     match lang {
         Lang::Ja => ja.to_string(),
         Lang::En => en.to_string(),

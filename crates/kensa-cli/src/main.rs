@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod diagnostics;
 mod init;
+mod portfolio;
 mod rules;
 mod validate;
 
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         }
         .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
+        Command::Merge(m) => portfolio::merge_files(m, args.lang.into(), &mut out, &mut err),
     };
     let result = result.and_then(|code| out.flush().map(|()| code));
     match result {

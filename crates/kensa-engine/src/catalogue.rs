@@ -31,7 +31,7 @@ use chrono::NaiveDate;
 use kensa_manifest::Text;
 use miette::Diagnostic;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::pattern::Pattern;
 
@@ -69,7 +69,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 /// Severity of a rule, highest first.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    Default,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -123,7 +134,9 @@ impl Severity {
 }
 
 /// The source volume of a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Volume {
     /// 医療機関におけるサイバーセキュリティ対策チェックリスト (MHLW).
@@ -192,7 +205,9 @@ impl Volume {
 }
 
 /// How a rule is proven.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
     /// From facts the manifest records about systems, assets, accounts…
@@ -202,7 +217,9 @@ pub enum Evidence {
 }
 
 /// Who carries a requirement by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Responsible {
     /// 医療機関等.
@@ -228,7 +245,7 @@ impl Responsible {
 }
 
 /// One requirement.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Rule {
     /// Stable id, e.g. `CL-2-6`.
     pub id: String,

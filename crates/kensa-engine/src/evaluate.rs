@@ -349,6 +349,7 @@ pub fn check_timed(
         },
         findings,
         unused_exceptions,
+        baseline: None,
     };
     timings.assemble = t2.elapsed();
     Ok((report, timings))
@@ -713,6 +714,7 @@ fn finding(shared: &Shared, s: &Subject, key: &str, paths: &[Arc<str>]) -> Findi
         exception: None,
         days_left: None,
         deadline: None,
+        baseline: None,
     }
 }
 

@@ -9,6 +9,7 @@
 //! Every (rule, entity) pair gets exactly one [`Status`]; a Cedar evaluation error is
 //! [`Status::CouldNotEvaluate`], never a pass. Nothing here prints.
 
+pub mod baseline;
 pub mod catalogue;
 pub mod entities;
 pub mod evaluate;
@@ -18,4 +19,4 @@ pub mod report;
 pub use catalogue::{Catalogue, PolicyError, Rule, Severity, Volume};
 pub use evaluate::{EngineError, Options, Timings, check, check_timed};
 pub use pattern::Pattern;
-pub use report::{Finding, Report, Status, Summary};
+pub use report::{BaselineState, Finding, Report, Status, Summary};

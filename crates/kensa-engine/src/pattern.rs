@@ -12,10 +12,12 @@
 use kensa_manifest::Text;
 use kensa_manifest::model::Hosting;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A reference pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Pattern {
     /// Ⅰ: on-premise, dedicated operations staff.
     I,

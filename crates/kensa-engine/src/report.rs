@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use kensa_manifest::Text;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Evidence, Severity, Volume};
 use crate::pattern::Pattern;
@@ -15,7 +15,7 @@ use crate::pattern::Pattern;
 pub const FINDINGS_VERSION: &str = "kensa.findings/v1";
 
 /// The result of checking one manifest.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// Format version, `kensa.findings/v1`.
     pub version: String,
@@ -38,10 +38,56 @@ pub struct Report {
     /// Exceptions that waive nothing: unknown rule, unknown target, or a pair that is not
     /// violated.
     pub unused_exceptions: Vec<UnusedException>,
+    /// The comparison with an earlier run (`kensa check --baseline FILE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// A violation compared with a baseline: new, or already violated in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    /// Not violated in the baseline: this run introduced it.
+    New,
+    /// Violated in the baseline too.
+    Unchanged,
+}
+
+/// What the comparison with a baseline found. Findings are matched by rule id and entity,
+/// never by line, so moving an entry in the manifest changes nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BaselineSummary {
+    /// The baseline file, as given.
+    pub file: String,
+    /// The baseline's as-of date.
+    pub as_of: NaiveDate,
+    /// Violations that are new.
+    pub new: usize,
+    /// Violations already in the baseline.
+    pub unchanged: usize,
+    /// Violations of the baseline that are gone: fixed, waived, delegated, or their rule
+    /// or entity removed.
+    pub resolved: Vec<ResolvedFinding>,
+}
+
+/// A violation of the baseline that this run no longer has.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ResolvedFinding {
+    /// The rule id.
+    pub rule: String,
+    /// The entity.
+    pub entity: String,
+    /// The severity in the baseline.
+    pub severity: Severity,
+    /// The title in the baseline.
+    pub title: Text,
+    /// Its status now; absent when the rule or the entity no longer exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<Status>,
 }
 
 /// Who the institution is.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct InstitutionSummary {
     /// `institution.id`.
     pub id: String,
@@ -52,7 +98,7 @@ pub struct InstitutionSummary {
 }
 
 /// The reference patterns, with the reasoning.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PatternSummary {
     /// The institution's pattern: the strictest of its systems.
     pub institution: Pattern,
@@ -63,7 +109,7 @@ pub struct PatternSummary {
 }
 
 /// One system's pattern.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SystemPattern {
     /// `systems[].id`.
     pub system: String,
@@ -74,7 +120,7 @@ pub struct SystemPattern {
 }
 
 /// Counts of each status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Requirement broken.
     pub violated: usize,
@@ -120,7 +166,7 @@ impl Summary {
 }
 
 /// What was evaluated.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueSummary {
     /// Number of rules.
     pub rules: usize,
@@ -131,7 +177,9 @@ pub struct CatalogueSummary {
 }
 
 /// The status of one (rule, entity) pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Cedar could not evaluate the rule for this entity (never a pass).
@@ -192,7 +240,7 @@ impl Status {
 }
 
 /// One (rule, entity) pair and its status. Its identity is `rule` + `entity`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// The rule id, e.g. `CL-2-6`.
     pub rule: String,
@@ -232,10 +280,13 @@ pub struct Finding {
     /// The deadline, for upcoming findings and findings past it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<NaiveDate>,
+    /// For violations, when checked against a baseline: new or unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
 }
 
 /// A place in a manifest file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     /// The file, as the user gave it.
     pub file: Arc<str>,
@@ -246,7 +297,7 @@ pub struct Location {
 }
 
 /// Where a requirement comes from.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SourceRef {
     /// The source volume.
     pub volume: Volume,
@@ -259,7 +310,7 @@ pub struct SourceRef {
 }
 
 /// An exception as applied to a finding.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ExceptionRef {
     /// `exceptions[].id`.
     pub id: String,
@@ -272,7 +323,7 @@ pub struct ExceptionRef {
 }
 
 /// An exception that waives nothing.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct UnusedException {
     /// `exceptions[].id`.
     pub id: String,

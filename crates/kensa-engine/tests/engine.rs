@@ -449,3 +449,62 @@ fn the_report_does_not_depend_on_the_number_of_threads() {
     assert_eq!(one, json(2));
     assert_eq!(one, json(3));
 }
+
+/// A baseline matches findings by rule and entity, never by line: a moved entry is
+/// unchanged, a new violation is new, a fixed one is resolved.
+#[test]
+fn baselines_match_by_identity_not_by_line() {
+    use kensa_engine::BaselineState;
+    use kensa_engine::baseline::{Baseline, apply};
+    let c = catalogue(&[rule(
+        "T-SERVER",
+        "Asset",
+        "",
+        r#"resource.kind == "server""#,
+        "true",
+    )]);
+    let before = run(BASE, &c, "2026-11-21");
+    assert_eq!(status(&before, "T-SERVER", "asset/srv-1"), Status::Violated);
+    let json = serde_json::to_string(&before).expect("json");
+    let baseline = Baseline::from_json(&json).expect("baseline");
+
+    // Entries reordered (srv-1 moves down), a new server added, nothing fixed yet.
+    let after_text = BASE.replace(
+        "  - { id: srv-1, name: サーバ, kind: server, systems: [emr] }\n  - { id: pc-1, name: PC, kind: terminal_pc, systems: [emr] }\n",
+        "  - { id: pc-1, name: PC, kind: terminal_pc, systems: [emr] }\n  - { id: srv-2, name: サーバ2, kind: server, systems: [emr] }\n  - { id: srv-1, name: サーバ, kind: server, systems: [emr] }\n",
+    );
+    assert_ne!(after_text, BASE);
+    let mut after = run(&after_text, &c, "2026-11-21");
+    apply(&mut after, &baseline, "before.json");
+    let state = |r: &Report, e: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.rule == "T-SERVER" && f.entity == e)
+            .and_then(|f| f.baseline)
+    };
+    assert_eq!(state(&after, "asset/srv-1"), Some(BaselineState::Unchanged));
+    assert_eq!(state(&after, "asset/srv-2"), Some(BaselineState::New));
+    assert_eq!(state(&after, "asset/pc-1"), None, "not violated: no state");
+    let b = after.baseline.as_ref().expect("summary");
+    assert_eq!((b.new, b.unchanged, b.resolved.len()), (1, 1, 0));
+
+    // srv-1 removed: its violation is resolved, and says it is gone.
+    let removed = BASE.replace(
+        "  - { id: srv-1, name: サーバ, kind: server, systems: [emr] }\n",
+        "",
+    );
+    let mut after = run(&removed, &c, "2026-11-21");
+    apply(&mut after, &baseline, "before.json");
+    let b = after.baseline.as_ref().expect("summary");
+    assert_eq!((b.new, b.unchanged), (0, 0));
+    assert_eq!(b.resolved.len(), 1);
+    assert_eq!(b.resolved[0].entity, "asset/srv-1");
+    assert_eq!(b.resolved[0].now, None);
+
+    // Not a findings document, or another version: a clear error.
+    let err = Baseline::from_json("{\"version\": 1}").expect_err("not a report");
+    assert!(err.message.en.contains("kensa check --format json"));
+    let err = Baseline::from_json(&json.replace("kensa.findings/v1", "kensa.findings/v0"))
+        .expect_err("other version");
+    assert!(err.message.en.contains("v0"));
+}

@@ -2,7 +2,7 @@
 //! them into miette diagnostics; nothing here prints.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::source::Origin;
 
@@ -18,7 +18,7 @@ pub enum Lang {
 }
 
 /// A message in Japanese and English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Text {
     /// 日本語.
     pub ja: String,
