@@ -1,21 +1,12 @@
 //! The `kensa` command as a user sees it: stdout, stderr and exit code, snapshot-tested.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use insta_cmd::assert_cmd_snapshot;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn kensa() -> Command {
-    let mut cmd = Command::new(get_cargo_bin("kensa"));
-    cmd.current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("KENSA_LANG");
-    cmd
-}
+use common::{kensa, root};
 
 /// One snapshot test per broken fixture: `kensa --lang en validate tests/fixtures/invalid/<file>`.
 macro_rules! invalid {

@@ -4,19 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use insta_cmd::assert_cmd_snapshot;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn kensa() -> Command {
-    let mut cmd = Command::new(get_cargo_bin("kensa"));
-    cmd.current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("KENSA_LANG");
-    cmd
-}
+use common::{kensa, root};
 
 const CLEAN: &str = "tests/fixtures/valid/clean.yaml";
 const FINDINGS: &str = "tests/fixtures/valid/findings.yaml";
