@@ -38,6 +38,54 @@ pub enum Command {
     Init(InitArgs),
     /// Merge the JSON results of `kensa check --portfolio` shards into one summary.
     Merge(MergeArgs),
+    /// The responsibility split: who does and who answers for each requirement, and the gaps
+    /// (exit 0 no gap, 1 gaps, 2 errors).
+    Split(SplitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SplitArgs {
+    /// The manifest: a YAML file or a folder of them.
+    #[arg(value_name = "PATH", required_unless_present = "portfolio")]
+    pub path: Option<PathBuf>,
+    /// A portfolio folder (each YAML file or sub-folder one institution); with --vendor,
+    /// what that vendor has undertaken where, and the gaps its contracts leave.
+    #[arg(long, value_name = "DIR", conflicts_with = "path", requires = "vendor")]
+    pub portfolio: Option<PathBuf>,
+    /// Only the rows this party does or answers for: `institution`, a role
+    /// (`role:planning_manager`), `vendor:<id>`, `carrier:<id>`, or just the id.
+    #[arg(long, value_name = "PARTY")]
+    pub party: Option<String>,
+    /// With --portfolio: the vendor (`vendors[].id`) to report on.
+    #[arg(long, value_name = "ID")]
+    pub vendor: Option<String>,
+    /// Only the rows of entities that belong to this system (`systems[].id`).
+    #[arg(long, value_name = "ID")]
+    pub system: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SplitFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The date deadlines and exception expiries are judged on (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// A folder of extra Cedar policies (your own rules or split policies); may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitFormat {
+    /// A table for the terminal: requirements × parties, then the gaps.
+    Text,
+    /// Markdown: the matrix and the gaps, for a pull request or a document.
+    Markdown,
+    /// CSV: one line per requirement, entity and party (UTF-8 with a byte-order mark, for Excel).
+    Csv,
+    /// JSON: the whole split.
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -238,6 +286,8 @@ pub enum SchemaKind {
     Manifest,
     /// The JSON output of `kensa check` (`schemas/findings.v1.schema.json`).
     Findings,
+    /// The JSON output of `kensa split` (`schemas/split.v1.schema.json`).
+    Split,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,6 +8,7 @@ mod diagnostics;
 mod init;
 mod portfolio;
 mod rules;
+mod split;
 mod validate;
 
 use std::io::Write;
@@ -56,10 +57,14 @@ fn main() -> ExitCode {
             args::SchemaKind::Findings => {
                 write!(out, "{}", kensa_engine::report::findings_schema_text())
             }
+            args::SchemaKind::Split => {
+                write!(out, "{}", kensa_engine::split::split_schema_text())
+            }
         }
         .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
         Command::Merge(m) => portfolio::merge_files(m, args.lang.into(), &mut out, &mut err),
+        Command::Split(s) => split::run(s, args.lang.into(), &mut out, &mut err),
     };
     let result = result.and_then(|code| out.flush().map(|()| code));
     match result {

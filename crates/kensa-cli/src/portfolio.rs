@@ -16,7 +16,7 @@ use crate::check::{emit, t};
 
 /// The institutions of a portfolio folder: each YAML file and each sub-folder (hidden
 /// entries skipped), by path.
-fn institutions(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+pub fn institutions(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;

@@ -302,3 +302,40 @@ fn shard_must_be_k_of_n() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("between 1 and N"));
 }
+
+/// `kensa split --format json` follows the committed split schema, and `kensa schema split`
+/// prints it.
+#[test]
+fn split_json_follows_the_committed_split_schema() {
+    let text =
+        std::fs::read_to_string(root().join("schemas/split.v1.schema.json")).expect("schema");
+    let printed = kensa().args(["schema", "split"]).output().expect("run");
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), text);
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    for example in [
+        "manifests/examples/clinic-cloud-nostaff.yaml",
+        "manifests/examples/hospital-mixed",
+    ] {
+        let out = kensa()
+            .args([
+                "split",
+                example,
+                "--as-of",
+                "2026-11-21",
+                "--format",
+                "json",
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{example}: gaps exit 1");
+        let split: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&split)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(errors.is_empty(), "{example}: {errors:?}");
+        assert_eq!(split["version"], "kensa.split/v1");
+    }
+}

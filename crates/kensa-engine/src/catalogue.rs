@@ -65,6 +65,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "policies/vendor.cedar",
         include_str!("../../../policies/vendor.cedar"),
     ),
+    (
+        "policies/responsibility.cedar",
+        include_str!("../../../policies/responsibility.cedar"),
+    ),
 ];
 
 /// Severity of a rule, highest first.
@@ -341,6 +345,109 @@ pub struct Catalogue {
     pub schema: Schema,
     /// Folders of custom policies added.
     pub custom_dirs: Vec<String>,
+    /// The responsibility-split policies (`split.*`: actions `does`, `accountable`, `warns`).
+    pub split: PolicySet,
+    /// What each split policy says, by id.
+    pub split_policies: Vec<SplitPolicy>,
+}
+
+/// Ids of responsibility-split policies start with this.
+pub const SPLIT_PREFIX: &str = "split.";
+
+/// A responsibility-split policy: the reason a party does or answers for a requirement, or
+/// a gap.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SplitPolicy {
+    /// Its id, e.g. `split.contract`.
+    pub id: String,
+    /// The kind of basis: default, contract, pattern, carrier, accountability or gap.
+    pub basis: String,
+    /// The gap it reports, for a `forbid` on `does` or a `warns` policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<String>,
+    /// The reason, as shown in the split.
+    pub title: Text,
+    /// Where the rule comes from.
+    pub source: String,
+    /// Built in, or from a custom policy folder.
+    pub builtin: bool,
+}
+
+/// Reads a split policy's annotations.
+fn split_policy_from(
+    id: &str,
+    policy: &Policy,
+    source: &Source,
+) -> Result<SplitPolicy, Vec<PolicyError>> {
+    let at = find_id(&source.text, id).unwrap_or(0);
+    let mut errors = Vec::new();
+    let known = ["id", "basis", "gap", "title_ja", "title_en", "source"];
+    for (key, _) in policy.annotations() {
+        if !known.contains(&key) {
+            errors.push(file_error(
+                source,
+                at,
+                Text::new(
+                    format!("{id}: 未知のアノテーション @{key} (責任分界のポリシーは @basis、@gap、@title_ja、@title_en、@source を持ちます)"),
+                    format!("{id}: unknown annotation @{key} (a split policy has @basis, @gap, @title_ja, @title_en and @source)"),
+                ),
+            ));
+        }
+    }
+    let mut get = |key: &str| -> String {
+        match policy.annotation(key).map(str::trim) {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => {
+                errors.push(file_error(
+                    source,
+                    at,
+                    Text::new(
+                        format!("{id}: アノテーション @{key} がありません"),
+                        format!("{id}: annotation @{key} is missing"),
+                    ),
+                ));
+                String::new()
+            }
+        }
+    };
+    let basis = get("basis");
+    let title = Text::new(get("title_ja"), get("title_en"));
+    let src = get("source");
+    const BASES: [&str; 6] = [
+        "default",
+        "contract",
+        "pattern",
+        "carrier",
+        "accountability",
+        "gap",
+    ];
+    if !basis.is_empty() && !BASES.contains(&basis.as_str()) {
+        errors.push(file_error(
+            source,
+            at,
+            Text::new(
+                format!(
+                    "{id}: @basis「{basis}」は {} のいずれかにしてください",
+                    BASES.join(", ")
+                ),
+                format!(
+                    "{id}: @basis \"{basis}\" must be one of {}",
+                    BASES.join(", ")
+                ),
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(SplitPolicy {
+        id: id.to_string(),
+        basis,
+        gap: policy.annotation("gap").map(str::to_string),
+        title,
+        source: src,
+        builtin: source.builtin,
+    })
 }
 
 /// Id of the catch-all permit the engine adds to every `violates` set.
@@ -455,6 +562,8 @@ impl Catalogue {
         // Policy id → (source index) for locating validation errors.
         let mut origin_of: BTreeMap<String, usize> = BTreeMap::new();
         let mut violations: BTreeMap<String, Policy> = BTreeMap::new();
+        let mut split = PolicySet::new();
+        let mut split_policies: Vec<SplitPolicy> = Vec::new();
         let mut applies: BTreeMap<String, Policy> = BTreeMap::new();
         let mut all = PolicySet::new();
 
@@ -512,7 +621,16 @@ impl Catalogue {
                     ));
                     continue;
                 }
-                if let Some(rule_id) = id.strip_suffix(".applies") {
+                if id.starts_with(SPLIT_PREFIX) {
+                    match split_policy_from(&id, &policy, source) {
+                        Ok(p) => {
+                            split_policies.push(p);
+                            // Fresh set, unique ids: `add` cannot fail.
+                            let _ = split.add(policy);
+                        }
+                        Err(mut errs) => errors.append(&mut errs),
+                    }
+                } else if let Some(rule_id) = id.strip_suffix(".applies") {
                     applies.insert(rule_id.to_string(), policy);
                 } else {
                     violations.insert(id, policy);
@@ -586,12 +704,24 @@ impl Catalogue {
             .map_err(|e| vec![diagnostic_error("<engine>", &Arc::from(""), &e)])?;
             let _ = sets.violates.add(catch_all);
         }
+        split_policies.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Catalogue {
             rules,
             by_type,
             schema,
             custom_dirs,
+            split,
+            split_policies,
         })
+    }
+
+    /// The split policy with this id.
+    #[must_use]
+    pub fn split_policy(&self, id: &str) -> Option<&SplitPolicy> {
+        self.split_policies
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.split_policies[i])
     }
 
     /// The rule with this id.

@@ -189,7 +189,7 @@ impl Attrs {
 }
 
 /// The snake_case name of a manifest enum value.
-fn name<T: Serialize>(v: &T) -> String {
+pub(crate) fn name<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
@@ -809,6 +809,8 @@ pub fn build(manifest: &Manifest, as_of: NaiveDate) -> Result<Built, BuildError>
         a.b("has_boundary_device", c.via.is_some());
         a.b("has_carrier", c.carrier.is_some());
         a.b("has_vendor", c.vendor.is_some());
+        a.s("carrier", c.carrier.clone().unwrap_or_default());
+        a.s("vendor", c.vendor.clone().unwrap_or_default());
         a.s(
             "managed_by",
             c.managed_by

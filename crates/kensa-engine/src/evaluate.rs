@@ -567,18 +567,25 @@ fn violated_status<'m>(
     f: &mut Finding,
 ) -> (Status, Option<Text>) {
     // Delegated: the pattern lets a contract take it over, and a contract does.
+    // Delegated: the pattern lets a contract take it over, and a contract does, by the
+    // requirement's group (`undertakes`) or by its id (`requirements`).
     if rule.delegable.contains(&s.pattern)
-        && let Some(undertaking) = &rule.undertaking
-        && let Some(contract) = manifest.contracts.iter().find(|c| {
-            c.undertakes.iter().any(|u| {
-                serde_json::to_value(u)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    == Some(undertaking.clone())
-            }) && (s.systems.is_empty()
+        && let Some((contract, clause)) = manifest.contracts.iter().find_map(|c| {
+            let covers = s.systems.is_empty()
                 || c.systems
                     .iter()
-                    .any(|id| s.systems.iter().any(|&i| manifest.systems[i].id == *id)))
+                    .any(|id| s.systems.iter().any(|&i| manifest.systems[i].id == *id));
+            if !covers {
+                return None;
+            }
+            if c.requirements.contains(&rule.id) {
+                return Some((c, rule.id.clone()));
+            }
+            let group = rule.undertaking.as_deref()?;
+            c.undertakes
+                .iter()
+                .any(|u| crate::entities::name(u) == group)
+                .then(|| (c, group.to_string()))
         })
     {
         f.delegated_to = Some(contract.id.clone());
@@ -586,18 +593,16 @@ fn violated_status<'m>(
             Status::Delegated,
             Some(Text::new(
                 format!(
-                    "参照パターン{}のため、契約「{}」({}) が「{}」を引き受けています",
+                    "参照パターン{}のため、契約「{}」({}) が「{clause}」を引き受けています",
                     s.pattern.numeral(),
                     contract.id,
                     contract.vendor,
-                    undertaking
                 ),
                 format!(
-                    "pattern {}: contract \"{}\" ({}) undertakes \"{}\"",
+                    "pattern {}: contract \"{}\" ({}) undertakes \"{clause}\"",
                     s.pattern.code(),
                     contract.id,
                     contract.vendor,
-                    undertaking
                 ),
             )),
         );

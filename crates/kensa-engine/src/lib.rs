@@ -15,6 +15,7 @@ pub mod entities;
 pub mod evaluate;
 pub mod pattern;
 pub mod report;
+pub mod split;
 
 pub use catalogue::{Catalogue, PolicyError, Rule, Severity, Volume};
 pub use evaluate::{EngineError, Options, Timings, check, check_timed};

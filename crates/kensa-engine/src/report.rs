@@ -354,8 +354,14 @@ pub const FINDINGS_SCHEMA_PATH: &str = "schemas/findings.v1.schema.json";
 /// a final newline. Optional fields are left out rather than null.
 #[must_use]
 pub fn findings_schema_text() -> String {
+    schema_text::<Report>()
+}
+
+/// The JSON Schema of a serialised type, in canonical form (sorted keys, optional fields
+/// not nullable).
+pub(crate) fn schema_text<T: JsonSchema>() -> String {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
-    let schema = generator.into_root_schema_for::<Report>();
+    let schema = generator.into_root_schema_for::<T>();
     let mut value = serde_json::to_value(schema).unwrap_or(serde_json::Value::Null);
     kensa_manifest::schema::optional_not_nullable(&mut value);
     kensa_manifest::schema::canonical_text(&value)

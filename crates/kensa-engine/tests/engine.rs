@@ -288,6 +288,14 @@ contracts:
     assert_eq!(web.delegated_to.as_deref(), Some("k"));
     // On-premise (pattern Ⅲ) cannot hand it over, contract or not.
     assert_eq!(status(&r, "T-LOG", "system/emr"), Status::Violated);
+    // A contract may also name the requirement itself.
+    let by_id = m.replace("undertakes: [access_logs]", "requirements: [T-LOG]");
+    let r = run(&by_id, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-LOG", "system/web"), Status::Delegated);
+    // Neither: violated.
+    let neither = m.replace("undertakes: [access_logs]", "undertakes: [backups]");
+    let r = run(&neither, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-LOG", "system/web"), Status::Violated);
 }
 
 #[test]

@@ -1236,6 +1236,10 @@ pub struct Contract {
     /// may take over the institution's corresponding requirements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undertakes: Vec<Undertaking>,
+    /// Requirements it takes over by id (e.g. `CL-2-6`, see `kensa rules`), beyond the
+    /// groups in `undertakes` (個別に引き受ける遵守事項).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
     /// Whether the responsibility split is written down (責任分界の明確化).
     #[serde(default)]
     pub responsibility_split_documented: bool,

@@ -21,6 +21,7 @@ pub mod junit;
 pub mod markdown;
 pub mod portfolio;
 pub mod sarif;
+pub mod split;
 
 /// What every renderer is given.
 #[derive(Debug, Clone, Copy)]

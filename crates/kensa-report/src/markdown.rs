@@ -29,15 +29,16 @@ fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
     }
 }
 
-/// Escapes text for a table cell or a line of Markdown.
-fn esc(s: &str) -> String {
+/// Escapes text for a Markdown table cell or line.
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '*' | '_' | '`' | '[' | ']' | '\\' => {
+            '&' => out.push_str("&amp;"),
+            '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -48,9 +49,14 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// Text for a code span: backticks would end it.
-fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'").replace(['\n', '\r'], " "))
+/// A code span that is safe in a table cell: backticks would end it, pipes the cell.
+pub(crate) fn code(s: &str) -> String {
+    format!(
+        "`{}`",
+        s.replace('`', "'")
+            .replace(['\n', '\r'], " ")
+            .replace('|', "\\|")
+    )
 }
 
 fn status_icon(s: Status) -> &'static str {
