@@ -135,11 +135,7 @@ pub fn run(
             write_report(&report, &loaded.sources, lang, args.show, exit, &mut buf)?;
             Output::Bytes(buf)
         }
-        CheckFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
-            s.push('\n');
-            Output::Text(s)
-        }
+        CheckFormat::Json => Output::Text(pretty_json(&report)?),
         CheckFormat::Sarif => Output::Text(kensa_report::sarif::render(&input)),
         CheckFormat::Junit => Output::Text(kensa_report::junit::render(&input)),
         CheckFormat::Markdown => Output::Text(kensa_report::markdown::render(&input)),
@@ -154,6 +150,13 @@ pub fn run(
         out,
         err,
     )
+}
+
+/// Pretty JSON with a final newline.
+pub fn pretty_json<T: serde::Serialize>(value: &T) -> std::io::Result<String> {
+    let mut s = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    s.push('\n');
+    Ok(s)
 }
 
 /// Rendered output: text, or bytes already written by a streaming renderer.

@@ -12,7 +12,7 @@ use kensa_report::portfolio::{
 
 use crate::Exit;
 use crate::args::{CheckArgs, CheckFormat, MergeArgs, MergeFormat};
-use crate::check::{emit, t};
+use crate::check::{emit, pretty_json, t};
 
 /// The institutions of a portfolio folder: each YAML file and each sub-folder (hidden
 /// entries skipped), by path.
@@ -245,11 +245,7 @@ fn write_portfolio(
         Verdict::Error => Exit::Error,
     };
     let text = match format {
-        MergeFormat::Json => {
-            let mut s = serde_json::to_string_pretty(p).map_err(std::io::Error::other)?;
-            s.push('\n');
-            s
-        }
+        MergeFormat::Json => pretty_json(p)?,
         MergeFormat::Markdown => kensa_report::markdown::render_portfolio(p, lang, fail_on),
         MergeFormat::Human => human(p, lang, exit),
     };

@@ -10,7 +10,7 @@ use kensa_report::split::{VendorPortfolio, VendorSite};
 
 use crate::Exit;
 use crate::args::{SplitArgs, SplitFormat};
-use crate::check::{catalogue, emit, t};
+use crate::check::{catalogue, emit, pretty_json, t};
 use crate::diagnostics::write_human;
 
 pub fn run(
@@ -48,11 +48,7 @@ pub fn run(
         Exit::Findings
     };
     let text = match args.format {
-        SplitFormat::Json => {
-            let mut j = serde_json::to_string_pretty(&s).map_err(std::io::Error::other)?;
-            j.push('\n');
-            j
-        }
+        SplitFormat::Json => pretty_json(&s)?,
         SplitFormat::Text => kensa_report::split::text(&s, lang),
         SplitFormat::Markdown => kensa_report::split::markdown(&s, lang),
         SplitFormat::Csv => kensa_report::split::csv(&s, lang),
@@ -166,11 +162,7 @@ fn portfolio(
         Exit::Success
     };
     let text = match args.format {
-        SplitFormat::Json => {
-            let mut j = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
-            j.push('\n');
-            j
-        }
+        SplitFormat::Json => pretty_json(&report)?,
         SplitFormat::Text => kensa_report::split::vendor_text(&report, lang),
         SplitFormat::Markdown => kensa_report::split::vendor_markdown(&report, lang),
         SplitFormat::Csv => kensa_report::split::vendor_csv(&report, lang),

@@ -1101,6 +1101,45 @@ fn vendor_basis(row: &Row, ids: &[String], lang: Lang, id: fn(&str) -> String) -
         .join("; ")
 }
 
+/// The gaps of a site that name the vendor, and the pairs there nobody does.
+fn site_gaps(s: &VendorSite, ids: &[String]) -> (Vec<Gap>, Vec<Gap>) {
+    let named = s
+        .gaps
+        .iter()
+        .filter(|g| names_vendor(g, ids))
+        .cloned()
+        .collect();
+    let open = s
+        .gaps
+        .iter()
+        .filter(|g| g.kind == "unassigned" && !names_vendor(g, ids))
+        .cloned()
+        .collect();
+    (named, open)
+}
+
+/// One site's summary line: what the vendor does there, its gaps, what nobody does.
+fn site_summary(s: &VendorSite, named: usize, open: usize, lang: Lang, dots: bool) -> String {
+    let rows = rows_phrase(s.rows.len(), rule_count(&s.rows), lang);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match lang {
+        Lang::Ja => {
+            let sep = if dots { " · " } else { "、" };
+            format!(
+                "実施 {rows}{sep}この事業者に関わるギャップ {named} 件{sep}実施者のいない事項 {open} 件"
+            )
+        }
+        Lang::En => {
+            let sep = if dots { " · " } else { "; " };
+            format!(
+                "does {rows}{sep}{named} gap{} naming the vendor{sep}{open} pair{} nobody does",
+                plural(named),
+                plural(open)
+            )
+        }
+    }
+}
+
 /// A vendor's view over a portfolio, for a terminal: a line per institution, then per
 /// institution what the vendor does (requirement, entity, status, basis), the gaps that
 /// name it and the pairs nobody does there.
@@ -1204,38 +1243,12 @@ pub fn vendor_text(p: &VendorPortfolio, lang: Lang) -> String {
             &mut out,
             &format!("{} ({}) — {}", s.institution_name, s.institution, s.path),
         );
-        let named: Vec<Gap> = s
-            .gaps
-            .iter()
-            .filter(|g| names_vendor(g, &ids))
-            .cloned()
-            .collect();
-        let open: Vec<Gap> = s
-            .gaps
-            .iter()
-            .filter(|g| g.kind == "unassigned" && !names_vendor(g, &ids))
-            .cloned()
-            .collect();
+        let (named, open) = site_gaps(s, &ids);
         line(
             &mut out,
             &format!(
                 "  {}",
-                match lang {
-                    Lang::Ja => format!(
-                        "実施 {}、この事業者に関わるギャップ {} 件、実施者のいない事項 {} 件",
-                        rows_phrase(s.rows.len(), rule_count(&s.rows), lang),
-                        named.len(),
-                        open.len()
-                    ),
-                    Lang::En => format!(
-                        "does {}; {} gap{} naming the vendor; {} pair{} nobody does",
-                        rows_phrase(s.rows.len(), rule_count(&s.rows), lang),
-                        named.len(),
-                        if named.len() == 1 { "" } else { "s" },
-                        open.len(),
-                        if open.len() == 1 { "" } else { "s" }
-                    ),
-                }
+                site_summary(s, named.len(), open.len(), lang, false)
             ),
         );
         line(
@@ -1372,37 +1385,11 @@ pub fn vendor_markdown(p: &VendorPortfolio, lang: Lang) -> String {
             esc(&s.institution_name),
             code(&s.institution)
         ));
-        let named: Vec<Gap> = s
-            .gaps
-            .iter()
-            .filter(|g| names_vendor(g, &ids))
-            .cloned()
-            .collect();
-        let open: Vec<Gap> = s
-            .gaps
-            .iter()
-            .filter(|g| g.kind == "unassigned" && !names_vendor(g, &ids))
-            .cloned()
-            .collect();
+        let (named, open) = site_gaps(s, &ids);
         out.push_str(&format!(
             "{} · {}\n\n",
             code(&s.path),
-            match lang {
-                Lang::Ja => format!(
-                    "実施 {} · この事業者に関わるギャップ {} 件 · 実施者のいない事項 {} 件",
-                    rows_phrase(s.rows.len(), rule_count(&s.rows), lang),
-                    named.len(),
-                    open.len()
-                ),
-                Lang::En => format!(
-                    "does {} · {} gap{} naming the vendor · {} pair{} nobody does",
-                    rows_phrase(s.rows.len(), rule_count(&s.rows), lang),
-                    named.len(),
-                    if named.len() == 1 { "" } else { "s" },
-                    open.len(),
-                    if open.len() == 1 { "" } else { "s" }
-                ),
-            }
+            site_summary(s, named.len(), open.len(), lang, true)
         ));
         if !named.is_empty() {
             out.push_str(&format!(
