@@ -571,11 +571,7 @@ fn violated_status<'m>(
     // requirement's group (`undertakes`) or by its id (`requirements`).
     if rule.delegable.contains(&s.pattern)
         && let Some((contract, clause)) = manifest.contracts.iter().find_map(|c| {
-            let covers = s.systems.is_empty()
-                || c.systems
-                    .iter()
-                    .any(|id| s.systems.iter().any(|&i| manifest.systems[i].id == *id));
-            if !covers {
+            if !crate::split::covers(manifest, c, s) {
                 return None;
             }
             if c.requirements.contains(&rule.id) {

@@ -290,17 +290,7 @@ fn parties(
     for v in &manifest.vendors {
         let mut clauses = BTreeSet::new();
         for c in manifest.contracts.iter().filter(|c| c.vendor == v.id) {
-            // What a contract covers: its systems and its connections; one that names
-            // neither covers everything.
-            let scopes: Vec<String> = if c.systems.is_empty() && c.connections.is_empty() {
-                vec!["*".to_string()]
-            } else {
-                c.systems
-                    .iter()
-                    .cloned()
-                    .chain(c.connections.iter().map(|x| format!("conn:{x}")))
-                    .collect()
-            };
+            let scopes = contract_scopes(c);
             for u in &c.undertakes {
                 for s in &scopes {
                     clauses.insert(format!("g:{}@{s}", name(u)));
@@ -380,6 +370,48 @@ fn parties(
     let mut seen = BTreeSet::new();
     out.retain(|p| seen.insert(p.info.id.clone()));
     Ok(out)
+}
+
+/// What a contract covers: its systems and its connections (`conn:<id>`); one that names
+/// neither covers everything (`*`).
+pub(crate) fn contract_scopes(c: &kensa_manifest::model::Contract) -> Vec<String> {
+    if c.systems.is_empty() && c.connections.is_empty() {
+        vec!["*".to_string()]
+    } else {
+        c.systems
+            .iter()
+            .cloned()
+            .chain(c.connections.iter().map(|x| format!("conn:{x}")))
+            .collect()
+    }
+}
+
+/// The scopes whose contracts cover an entity: a line is covered by the contracts that
+/// name it, a network only by contracts that cover everything, anything else by the
+/// contracts of its systems (an institution-wide entity: of any system). Always `*`.
+pub(crate) fn subject_scopes(manifest: &Manifest, s: &Subject) -> Vec<String> {
+    let mut scopes: Vec<String> = match s.kind {
+        "connection" => vec![format!("conn:{}", s.id)],
+        "network" => Vec::new(),
+        _ if s.systems.is_empty() => manifest.systems.iter().map(|x| x.id.clone()).collect(),
+        _ => s
+            .systems
+            .iter()
+            .map(|&i| manifest.systems[i].id.clone())
+            .collect(),
+    };
+    scopes.push("*".to_string());
+    scopes
+}
+
+/// Whether a contract covers an entity (the same reading as the split's clauses).
+pub(crate) fn covers(
+    manifest: &Manifest,
+    c: &kensa_manifest::model::Contract,
+    s: &Subject,
+) -> bool {
+    let theirs = subject_scopes(manifest, s);
+    contract_scopes(c).iter().any(|x| theirs.contains(x))
 }
 
 /// The vendors an entity names: its vendor, a contract's vendor, a line's vendor and carrier.
@@ -509,7 +541,6 @@ pub fn split(
     let store = Entities::from_entities(entities, None)
         .map_err(|e| EngineError(format!("split entities: {e}")))?;
 
-    let all_systems: Vec<&str> = manifest.systems.iter().map(|s| s.id.as_str()).collect();
     let authorizer = Authorizer::new();
     let does = uid("Action", "does")?;
     let accountable = uid("Action", "accountable")?;
@@ -519,21 +550,9 @@ pub fn split(
 
     for item in &items {
         let s = &subjects[item.subject];
-        // The scopes that cover this entity: a line is covered by the contracts that name
-        // it, a network only by contracts that cover everything, anything else by the
-        // contracts of its systems (an institution-wide entity: of any system).
-        let scopes: Vec<String> = match s.kind {
-            "connection" => vec![format!("conn:{}", s.id)],
-            "network" => Vec::new(),
-            _ if s.systems.is_empty() => all_systems.iter().map(|x| (*x).to_string()).collect(),
-            _ => s
-                .systems
-                .iter()
-                .map(|&i| manifest.systems[i].id.clone())
-                .collect(),
-        };
+        let scopes = subject_scopes(manifest, s);
         let mut keys = BTreeSet::new();
-        for scope in scopes.iter().map(String::as_str).chain(["*"]) {
+        for scope in &scopes {
             if let Some(g) = item.group {
                 keys.insert(format!("g:{g}@{scope}"));
             }

@@ -516,3 +516,49 @@ fn baselines_match_by_identity_not_by_line() {
         .expect_err("other version");
     assert!(err.message.en.contains("v0"));
 }
+
+/// A contract covers a line only when it names the line (or covers everything), as in
+/// the responsibility split: the same reading in `check` and in `split`.
+#[test]
+fn delegation_of_a_line_needs_a_contract_that_names_it() {
+    let c = catalogue(&[rule(
+        "T-LINE",
+        "Connection",
+        r#"@undertaking("network_security")"#,
+        "!resource.monitored",
+        "true",
+    )
+    .replace(r#"@delegable("")"#, r#"@delegable("II,IV")"#)]);
+    let base = format!(
+        "{BASE}vendors:
+  - {{ id: v, name: 事業者, roles: [cloud_provider] }}
+networks:
+  - {{ id: lan, kind: lan }}
+connections:
+  - {{ id: saas, to: cloud_service, line: internet, network: lan, vendor: v, systems: [web] }}
+contracts:
+"
+    );
+    let status_with = |contract: &str| {
+        let r = run(&format!("{base}  - {contract}\n"), &c, "2026-11-21");
+        status(&r, "T-LINE", "connection/saas")
+    };
+    assert_eq!(
+        status_with(
+            "{ id: k, vendor: v, kind: cloud_service, systems: [web], connections: [saas], undertakes: [network_security] }"
+        ),
+        Status::Delegated
+    );
+    assert_eq!(
+        status_with("{ id: k, vendor: v, kind: cloud_service, undertakes: [network_security] }"),
+        Status::Delegated,
+        "a contract that names nothing covers everything"
+    );
+    assert_eq!(
+        status_with(
+            "{ id: k, vendor: v, kind: cloud_service, systems: [web], undertakes: [network_security] }"
+        ),
+        Status::Violated,
+        "a contract for the system does not cover its line unless it names it"
+    );
+}
