@@ -448,6 +448,9 @@ fn related_vendors(manifest: &Manifest, s: &Subject) -> BTreeSet<String> {
     v
 }
 
+/// The rows of one chunk of items, with their gaps.
+type Chunk = Result<Vec<(Row, Vec<Gap>)>, EngineError>;
+
 struct Item<'a> {
     rule: String,
     title: Arc<Text>,
@@ -545,10 +548,9 @@ pub fn split(
     let does = uid("Action", "does")?;
     let accountable = uid("Action", "accountable")?;
     let warns = uid("Action", "warns")?;
-    let mut rows = Vec::with_capacity(items.len());
-    let mut cited: BTreeSet<String> = BTreeSet::new();
-
-    for item in &items {
+    // One row: every question for every party, and the gaps they raise.
+    let one = |item: &Item<'_>| -> Result<(Row, Vec<Gap>), EngineError> {
+        let mut gaps = Vec::new();
         let s = &subjects[item.subject];
         let scopes = subject_scopes(manifest, s);
         let mut keys = BTreeSet::new();
@@ -759,20 +761,57 @@ pub fn split(
                 location: loc.clone(),
             });
         }
-        for a in doers.iter().chain(&answer) {
-            cited.extend(a.basis.iter().cloned());
+        Ok((
+            Row {
+                rule: item.rule.clone(),
+                title: Arc::clone(&item.title),
+                entity: key,
+                systems: systems_of(manifest, s),
+                pattern: s.pattern,
+                status: item.status,
+                location: loc,
+                does: doers,
+                accountable: answer,
+            },
+            gaps,
+        ))
+    };
+
+    // Rows are independent: spread them over the cores in contiguous chunks, in order.
+    let threads = if items.len() < 512 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(8)
+    };
+    let chunk = items.len().div_ceil(threads).max(1);
+    let results: Vec<Chunk> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let one = &one;
+                scope.spawn(move || part.iter().map(one).collect())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(EngineError("a split thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut rows = Vec::with_capacity(items.len());
+    let mut cited: BTreeSet<String> = BTreeSet::new();
+    for part in results {
+        for (row, mut found) in part? {
+            for a in row.does.iter().chain(&row.accountable) {
+                cited.extend(a.basis.iter().cloned());
+            }
+            gaps.append(&mut found);
+            rows.push(row);
         }
-        rows.push(Row {
-            rule: item.rule.clone(),
-            title: Arc::clone(&item.title),
-            entity: key,
-            systems: systems_of(manifest, s),
-            pattern: s.pattern,
-            status: item.status,
-            location: loc,
-            does: doers,
-            accountable: answer,
-        });
     }
     rows.sort_by(|a, b| (&a.rule, &a.entity).cmp(&(&b.rule, &b.entity)));
     gaps.sort_by(|a, b| {
