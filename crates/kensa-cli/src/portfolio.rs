@@ -16,7 +16,7 @@ use crate::check::{emit, pretty_json, t};
 
 /// The institutions of a portfolio folder: each YAML file and each sub-folder (hidden
 /// entries skipped), by path.
-pub fn institutions(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+fn institutions(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -32,6 +32,44 @@ pub fn institutions(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     }
     found.sort();
     Ok(found)
+}
+
+/// The institutions of a portfolio folder, or a message on `err` saying why there are
+/// none (the folder does not read, or holds no manifest).
+pub fn institutions_or_say_why(
+    dir: &Path,
+    lang: Lang,
+    err: &mut impl Write,
+) -> std::io::Result<Option<Vec<(String, PathBuf)>>> {
+    match institutions(dir) {
+        Ok(all) if !all.is_empty() => Ok(Some(all)),
+        Ok(_) => {
+            writeln!(
+                err,
+                "✗ {}: {}",
+                dir.display(),
+                t(
+                    lang,
+                    "機関のマニフェスト (YAML ファイルかフォルダ) がありません",
+                    "no institution manifests (YAML files or folders) in it"
+                )
+            )?;
+            Ok(None)
+        }
+        Err(e) => {
+            writeln!(
+                err,
+                "✗ {}: {} ({e})",
+                dir.display(),
+                t(
+                    lang,
+                    "ポートフォリオのフォルダを読めません",
+                    "cannot read the portfolio folder"
+                )
+            )?;
+            Ok(None)
+        }
+    }
 }
 
 pub fn run(
@@ -57,35 +95,9 @@ pub fn run(
         )?;
         return Ok(Exit::Error);
     }
-    let all = match institutions(dir) {
-        Ok(all) => all,
-        Err(e) => {
-            writeln!(
-                err,
-                "✗ {}: {} ({e})",
-                dir.display(),
-                t(
-                    lang,
-                    "ポートフォリオのフォルダを読めません",
-                    "cannot read the portfolio folder"
-                )
-            )?;
-            return Ok(Exit::Error);
-        }
-    };
-    if all.is_empty() {
-        writeln!(
-            err,
-            "✗ {}: {}",
-            dir.display(),
-            t(
-                lang,
-                "機関のマニフェスト (YAML ファイルかフォルダ) がありません",
-                "no institution manifests (YAML files or folders) in it"
-            )
-        )?;
+    let Some(all) = institutions_or_say_why(dir, lang, err)? else {
         return Ok(Exit::Error);
-    }
+    };
     let as_of = args
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());

@@ -117,21 +117,8 @@ fn portfolio(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Exit> {
-    let all = match crate::portfolio::institutions(dir) {
-        Ok(all) if !all.is_empty() => all,
-        Ok(_) | Err(_) => {
-            writeln!(
-                err,
-                "✗ {}: {}",
-                dir.display(),
-                t(
-                    lang,
-                    "機関のマニフェスト (YAML ファイルかフォルダ) がありません",
-                    "no institution manifests (YAML files or folders) in it"
-                )
-            )?;
-            return Ok(Exit::Error);
-        }
+    let Some(all) = crate::portfolio::institutions_or_say_why(dir, lang, err)? else {
+        return Ok(Exit::Error);
     };
     let root = dir.to_string_lossy().replace('\\', "/");
     let mut sites = Vec::new();

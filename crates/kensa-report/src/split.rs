@@ -442,29 +442,18 @@ fn party_name(c: &Column<'_>, lang: Lang) -> String {
     }
 }
 
-/// Rows done, per party, in the order of the columns.
-fn done_counts(s: &Split, cols: &[Column<'_>]) -> Vec<(String, usize)> {
+/// Rows per party, in the order of the columns: those it does (`accountable` false) or
+/// answers for (true).
+fn counts(s: &Split, cols: &[Column<'_>], accountable: bool) -> Vec<(String, usize)> {
     cols.iter()
         .map(|c| {
             let n = s
                 .rows
                 .iter()
-                .filter(|r| r.does.iter().any(|a| a.party == c.id))
-                .count();
-            (c.label.clone(), n)
-        })
-        .filter(|(_, n)| *n > 0)
-        .collect()
-}
-
-/// Rows answered for, per party, in the order of the columns.
-fn answer_counts(s: &Split, cols: &[Column<'_>]) -> Vec<(String, usize)> {
-    cols.iter()
-        .map(|c| {
-            let n = s
-                .rows
-                .iter()
-                .filter(|r| r.accountable.iter().any(|a| a.party == c.id))
+                .filter(|r| {
+                    let list = if accountable { &r.accountable } else { &r.does };
+                    list.iter().any(|a| a.party == c.id)
+                })
                 .count();
             (c.label.clone(), n)
         })
@@ -584,11 +573,11 @@ pub fn text(s: &Split, lang: Lang) -> String {
             ),
             (
                 t(lang, "実施", "done by"),
-                join_counts(&done_counts(s, &full), lang),
+                join_counts(&counts(s, &full, false), lang),
             ),
             (
                 t(lang, "説明責任", "answered for by"),
-                join_counts(&answer_counts(s, &full), lang),
+                join_counts(&counts(s, &full, true), lang),
             ),
             (t(lang, "ギャップ", "gaps"), gaps_phrase(&s.gaps, lang)),
         ],
