@@ -41,6 +41,85 @@ pub enum Command {
     /// The responsibility split: who does and who answers for each requirement, and the gaps
     /// (exit 0 no gap, 1 gaps, 2 errors).
     Split(SplitArgs),
+    /// What a change does to compliance: entities, findings, responsibility and pattern,
+    /// between two manifests or two git revisions (exit 1 when it introduces findings at or
+    /// above --fail-on).
+    Diff(DiffArgs),
+    /// The compliance history of a manifest in git: a timeline of the commits that changed
+    /// it, and the commit that introduced each open violation.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// OLD and NEW manifests (files or folders); with --rev, the manifest's path in the
+    /// repository.
+    #[arg(value_name = "PATH", num_args = 1..=2)]
+    pub paths: Vec<PathBuf>,
+    /// Compare the manifest at two revisions, read from git objects: `BASE..HEAD`
+    /// (`BASE...HEAD` compares with their merge base).
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub rev: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when the change introduces a violation at or above this severity.
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// The date both sides are judged on (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// A folder of extra Cedar policies; may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For the terminal.
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// The whole diff as JSON.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The manifest (a file or folder) in a git repository.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Where to start walking back (default: HEAD).
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub rev: String,
+    /// The date every commit is judged on (default: today), or `commit` to judge each
+    /// commit on its own date.
+    #[arg(long, value_name = "YYYY-MM-DD|commit")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: HistoryFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A folder of extra Cedar policies; may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// A timeline for the terminal.
+    Text,
+    /// The whole timeline as JSON.
+    Json,
+    /// One line per commit, for spreadsheets.
+    Csv,
+    /// One self-contained page with the trend as a chart.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@
 
 pub mod baseline;
 pub mod catalogue;
+pub mod diff;
 pub mod entities;
 pub mod evaluate;
 pub mod pattern;

@@ -22,7 +22,7 @@ pub mod template;
 pub mod yaml;
 
 pub use limits::Limits;
-pub use load::{Loaded, load, load_str};
+pub use load::{Loaded, load, load_bytes, load_str};
 pub use manifest::{EntityKind, Manifest};
 pub use problem::{Code, Lang, Problem, Text};
 pub use source::{FileId, Origin, SourceFile, SourceSet, Span};

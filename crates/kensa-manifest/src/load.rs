@@ -64,12 +64,26 @@ pub fn load(path: &Path, limits: &Limits) -> Loaded {
         }
     };
 
+    let paths: Vec<(String, std::path::PathBuf)> =
+        files.into_iter().map(|f| (display(&f), f)).collect();
+    read_all(sources, problems, paths, limits, read_file)
+}
+
+/// Reads, decodes and parses each file, then checks and merges them. `read` gives a
+/// file's bytes (from disk, or from memory).
+fn read_all<T>(
+    mut sources: SourceSet,
+    mut problems: Vec<Problem>,
+    files: Vec<(String, T)>,
+    limits: &Limits,
+    mut read: impl FnMut(T, FileId, &Limits) -> Result<Vec<u8>, ReadError>,
+) -> Loaded {
     let mut parsed = Vec::new();
     let mut total: u64 = 0;
     let mut all_clean = true;
-    for file_path in files {
-        let file = sources.add(display(&file_path), Arc::from(""));
-        match read_file(&file_path, file, limits, &mut total) {
+    for (name, what) in files {
+        let file = sources.add(name, Arc::from(""));
+        match read(what, file, limits).and_then(|bytes| sized(bytes, file, limits, &mut total)) {
             Ok(text) => {
                 sources.set_text(file, Arc::clone(&text));
                 match parse_file(&text, file, limits) {
@@ -90,7 +104,6 @@ pub fn load(path: &Path, limits: &Limits) -> Loaded {
             }
         }
     }
-
     finish(sources, parsed, all_clean, problems)
 }
 
@@ -110,6 +123,34 @@ fn finish(
         manifest,
         problems,
     }
+}
+
+/// Loads a manifest from files already in memory (e.g. read from git objects): each
+/// `(path, bytes)` is one YAML file of the manifest, held to the same limits and checks as
+/// files on disk. An empty list is the same problem as a folder without YAML files.
+#[must_use]
+pub fn load_bytes(label: &str, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Loaded {
+    let mut sources = SourceSet::default();
+    let mut problems = Vec::new();
+    if files.is_empty() {
+        let file = sources.add(label.to_owned(), Arc::from(""));
+        problems.push(Problem::new(
+            Code::NoManifestFiles,
+            Origin { file, span: None },
+            Text::new(
+                format!("`{label}` に YAML ファイル（.yaml / .yml）がありません"),
+                format!("`{label}` has no YAML file (.yaml / .yml)"),
+            ),
+        ));
+        return Loaded {
+            sources,
+            manifest: None,
+            problems,
+        };
+    }
+    let mut files = files;
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    read_all(sources, problems, files, limits, |bytes, _, _| Ok(bytes))
 }
 
 /// Loads a manifest from text, as if read from a file at `path` (used by `kensa init`
@@ -251,11 +292,11 @@ fn io_reason_ja(e: &std::io::Error) -> &'static str {
 type ReadError = Box<(Problem, Option<Arc<str>>)>;
 
 fn read_file(
-    path: &Path,
+    path: std::path::PathBuf,
     file: FileId,
     limits: &Limits,
-    total: &mut u64,
-) -> Result<Arc<str>, ReadError> {
+) -> Result<Vec<u8>, ReadError> {
+    let path = path.as_path();
     let no_span = Origin { file, span: None };
     let unreadable = |e: &std::io::Error| {
         Box::new((
@@ -276,6 +317,17 @@ fn read_file(
         .take(limits.max_file_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| unreadable(&e))?;
+    Ok(bytes)
+}
+
+/// Holds a file's bytes to the size limits, then decodes them.
+fn sized(
+    bytes: Vec<u8>,
+    file: FileId,
+    limits: &Limits,
+    total: &mut u64,
+) -> Result<Arc<str>, ReadError> {
+    let no_span = Origin { file, span: None };
     let size = bytes.len() as u64;
     if size > limits.max_file_bytes {
         return Err(Box::new((

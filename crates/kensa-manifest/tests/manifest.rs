@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use kensa_manifest::model::{Hosting, InstitutionType};
 use kensa_manifest::template::{TemplateOptions, render};
-use kensa_manifest::{Code, Limits, Loaded, load, load_str};
+use kensa_manifest::{Code, Limits, Loaded, load, load_bytes, load_str};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -283,4 +283,44 @@ fn every_starting_manifest_is_valid() {
             }
         }
     }
+}
+
+/// A manifest read from memory (e.g. from git objects) gets the same checks as one read
+/// from disk: the same manifest and problems for the same files, and the same problem for
+/// nothing to read or for bytes that are not UTF-8.
+#[test]
+fn manifests_from_memory_read_like_manifests_from_disk() {
+    let dir = root().join("manifests/examples/hospital-mixed");
+    let from_disk = load(&dir, &Limits::default());
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(&dir).expect("read dir").flatten() {
+        let path = e.path();
+        let label = path.to_string_lossy().replace('\\', "/");
+        files.push((label, std::fs::read(&path).expect("read")));
+    }
+    files.reverse();
+    let from_memory = load_bytes("hospital-mixed", files, &Limits::default());
+    assert!(from_memory.problems.is_empty());
+    assert_eq!(
+        serde_json::to_string(&from_memory.manifest).expect("json"),
+        serde_json::to_string(&from_disk.manifest).expect("json")
+    );
+
+    let empty = load_bytes("nothing", Vec::new(), &Limits::default());
+    assert_eq!(codes(&empty), [Code::NoManifestFiles]);
+
+    let broken = load_bytes(
+        "m.yaml",
+        vec![(
+            "m.yaml".into(),
+            b"apiVersion: kensa/v1\nname: \xff\xfe\n".to_vec(),
+        )],
+        &Limits::default(),
+    );
+    let from_file = load(
+        &root().join("tests/fixtures/invalid/utf16.yaml"),
+        &Limits::default(),
+    );
+    assert_eq!(codes(&broken).len(), 1);
+    assert_eq!(codes(&broken), codes(&from_file));
 }

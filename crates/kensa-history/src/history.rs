@@ -1,0 +1,382 @@
+//! A manifest's compliance history: every commit that changed it, evaluated, with the
+//! commit that introduced each violation still open (a compliance blame).
+//!
+//! Evaluations are cached under the repository's git directory, keyed by the git object
+//! id of the manifest (its blob, or its folder's tree), the catalogue and the date judged
+//! on, so commits whose manifest did not change cost nothing and a second run only reads
+//! the cache.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _};
+use kensa_engine::report::Status;
+use kensa_engine::{Catalogue, Options, Pattern, Severity, Summary};
+use kensa_manifest::{Limits, Text, load_bytes};
+use serde::{Deserialize, Serialize};
+
+use crate::git::{Change, GitError, Repo};
+
+/// Version of the history format.
+pub const HISTORY_VERSION: &str = "kensa.history/v1";
+
+/// Which date each commit is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// Every commit judged on the same date (by default today): "how would this
+    /// configuration fare now?".
+    Date(NaiveDate),
+    /// Each commit judged on its own date: "how did it fare then?".
+    Commit,
+}
+
+/// A manifest's history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Format version.
+    pub version: String,
+    /// The manifest path, relative to the repository root.
+    pub path: String,
+    /// The commit the walk started from.
+    pub head: String,
+    /// `today`'s date when every commit is judged on one date, or `commit`.
+    pub as_of: String,
+    /// The walk stopped at a shallow clone's boundary: older history is not here.
+    pub truncated: bool,
+    /// One entry per commit that changed the manifest, oldest first.
+    pub entries: Vec<Entry>,
+    /// Each violation open at the newest readable commit, with the commit that introduced
+    /// it, most severe first.
+    pub open: Vec<Blame>,
+}
+
+/// One commit that changed the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    /// The commit id.
+    pub commit: String,
+    /// Its short id.
+    pub short: String,
+    /// Its date (author time, with its offset), RFC 3339.
+    pub date: String,
+    /// Its author.
+    pub author: String,
+    /// Its first line.
+    pub message: String,
+    /// The manifest's path at that commit (renames followed).
+    pub path: String,
+    /// What evaluating it gave.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What evaluating one commit's manifest gave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Checked.
+    Checked {
+        /// The institution's pattern.
+        pattern: Pattern,
+        /// Counts by status.
+        summary: Summary,
+        /// Share of the applicable pairs that are satisfied, delegated or waived, in %.
+        score: f64,
+        /// The violated pairs, as `rule` + `entity`.
+        violated: Vec<(String, String)>,
+    },
+    /// The manifest did not read at that commit: its first problems.
+    Invalid {
+        /// `file:line:column: message`, in both languages.
+        problems: Vec<Text>,
+    },
+    /// The manifest was deleted at that commit.
+    Removed,
+}
+
+/// A violation still open, and where it began.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Blame {
+    /// The rule.
+    pub rule: String,
+    /// The entity.
+    pub entity: String,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The rule's title.
+    pub title: Text,
+    /// The commit that introduced it: the oldest of the run of commits, up to the newest,
+    /// in which it is violated.
+    pub since: String,
+    /// Its short id.
+    pub since_short: String,
+    /// Its date.
+    pub since_date: String,
+    /// Its author.
+    pub author: String,
+}
+
+/// A cached evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Cached {
+    outcome: Outcome,
+    /// Titles and severities of the violated rules, for the blame.
+    rules: BTreeMap<String, (Severity, Text)>,
+}
+
+/// Evaluates the history of `path` from `from`, reporting progress as (done, total).
+///
+/// # Errors
+/// A [`GitError`] when the repository cannot be read.
+pub fn history(
+    repo: &Repo,
+    from: git2::Oid,
+    path: &str,
+    catalogue: &Catalogue,
+    as_of: AsOf,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Timeline, GitError> {
+    let walked = repo.history(from, path)?;
+    let mut changes: Vec<Change> = walked.changes;
+    changes.reverse();
+    let fingerprint = catalogue_fingerprint(catalogue);
+    let cache = repo.cache_dir().join("history");
+    let total = changes.len();
+    let mut entries = Vec::with_capacity(total);
+    let mut rules: BTreeMap<String, (Severity, Text)> = BTreeMap::new();
+    for (i, change) in changes.iter().enumerate() {
+        progress(i, total);
+        let date = commit_date(change);
+        let judged_on = match as_of {
+            AsOf::Date(d) => d,
+            AsOf::Commit => date.date_naive(),
+        };
+        let outcome = match change.entry {
+            None => Outcome::Removed,
+            Some(id) => {
+                let key = cache_key(id, fingerprint, judged_on);
+                let cached = read_cache(&cache, &key).filter(|c| {
+                    matches!(c.outcome, Outcome::Checked { .. } | Outcome::Invalid { .. })
+                });
+                let cached = match cached {
+                    Some(c) => c,
+                    None => {
+                        let c = evaluate(repo, change, catalogue, judged_on)?;
+                        write_cache(&cache, &key, &c);
+                        c
+                    }
+                };
+                rules.extend(cached.rules);
+                cached.outcome
+            }
+        };
+        entries.push(Entry {
+            commit: change.commit.to_string(),
+            short: change.short.clone(),
+            date: date.to_rfc3339(),
+            author: change.author.clone(),
+            message: change.summary.clone(),
+            path: change.path.clone(),
+            outcome,
+        });
+    }
+    progress(total, total);
+    let open = blame(&entries, &rules);
+    Ok(Timeline {
+        version: HISTORY_VERSION.to_string(),
+        path: path.to_string(),
+        head: from.to_string(),
+        as_of: match as_of {
+            AsOf::Date(d) => d.to_string(),
+            AsOf::Commit => "commit".to_string(),
+        },
+        truncated: walked.truncated,
+        entries,
+        open,
+    })
+}
+
+fn commit_date(change: &Change) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(change.offset_minutes * 60).unwrap_or(chrono::Utc.fix());
+    DateTime::from_timestamp(change.time, 0)
+        .unwrap_or_default()
+        .with_timezone(&offset)
+}
+
+fn evaluate(
+    repo: &Repo,
+    change: &Change,
+    catalogue: &Catalogue,
+    as_of: NaiveDate,
+) -> Result<Cached, GitError> {
+    let Some(snapshot) = repo.snapshot(change.commit, &change.path)? else {
+        return Ok(Cached {
+            outcome: Outcome::Removed,
+            rules: BTreeMap::new(),
+        });
+    };
+    let loaded = load_bytes(&change.path, snapshot.files, &Limits::default());
+    let Some(manifest) = loaded
+        .manifest
+        .as_ref()
+        .filter(|_| loaded.problems.is_empty())
+    else {
+        let problems = loaded
+            .problems
+            .iter()
+            .take(5)
+            .map(|p| {
+                let file = &loaded.sources.get(p.at.file).path;
+                let at =
+                    p.at.span
+                        .map_or_else(String::new, |s| format!(":{}:{}", s.line, s.column));
+                Text::new(
+                    format!("{file}{at}: {}", p.message.ja),
+                    format!("{file}{at}: {}", p.message.en),
+                )
+            })
+            .collect();
+        return Ok(Cached {
+            outcome: Outcome::Invalid { problems },
+            rules: BTreeMap::new(),
+        });
+    };
+    let options = Options {
+        as_of,
+        manifest_label: change.path.clone(),
+        threads: 0,
+    };
+    let report = match kensa_engine::check(manifest, &loaded.sources, catalogue, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(Cached {
+                outcome: Outcome::Invalid {
+                    problems: vec![Text::new(e.to_string(), e.to_string())],
+                },
+                rules: BTreeMap::new(),
+            });
+        }
+    };
+    let mut rules = BTreeMap::new();
+    let mut violated = Vec::new();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Violated)
+    {
+        violated.push((f.rule.clone(), f.entity.clone()));
+        rules
+            .entry(f.rule.clone())
+            .or_insert_with(|| (f.severity, (*f.title).clone()));
+    }
+    Ok(Cached {
+        outcome: Outcome::Checked {
+            pattern: report.patterns.institution,
+            score: score(&report.summary),
+            summary: report.summary,
+            violated,
+        },
+        rules,
+    })
+}
+
+/// Share of the applicable pairs that are satisfied, delegated or waived, in %, to one
+/// decimal.
+#[must_use]
+pub fn score(s: &Summary) -> f64 {
+    let good = s.satisfied + s.delegated + s.waived;
+    let applicable = good + s.violated + s.upcoming + s.could_not_evaluate;
+    if applicable == 0 {
+        return 100.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let pct = good as f64 * 100.0 / applicable as f64;
+    (pct * 10.0).round() / 10.0
+}
+
+/// The compliance blame: for each violation open at the newest checked entry, the oldest
+/// entry of the run (newest backwards) in which it is violated. Entries that did not read
+/// neither start nor break a run.
+fn blame(entries: &[Entry], rules: &BTreeMap<String, (Severity, Text)>) -> Vec<Blame> {
+    let checked: Vec<(&Entry, BTreeSet<&(String, String)>)> = entries
+        .iter()
+        .filter_map(|e| match &e.outcome {
+            Outcome::Checked { violated, .. } => Some((e, violated.iter().collect())),
+            Outcome::Removed => Some((e, BTreeSet::new())),
+            Outcome::Invalid { .. } => None,
+        })
+        .collect();
+    let Some((_, open)) = checked.last() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for pair in open {
+        let mut since = checked.len() - 1;
+        while since > 0 && checked[since - 1].1.contains(pair) {
+            since -= 1;
+        }
+        let e = checked[since].0;
+        let (severity, title) = rules
+            .get(&pair.0)
+            .cloned()
+            .unwrap_or((Severity::Medium, Text::new(pair.0.clone(), pair.0.clone())));
+        out.push(Blame {
+            rule: pair.0.clone(),
+            entity: pair.1.clone(),
+            severity,
+            title,
+            since: e.commit.clone(),
+            since_short: e.short.clone(),
+            since_date: e.date.clone(),
+            author: e.author.clone(),
+        });
+    }
+    out.sort_by(|a, b| (a.severity, &a.rule, &a.entity).cmp(&(b.severity, &b.rule, &b.entity)));
+    out
+}
+
+/// What the cached results depend on besides the manifest: kensa's version and every
+/// rule and split policy (their annotations and where they are written).
+fn catalogue_fingerprint(catalogue: &Catalogue) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    serde_json::to_string(&catalogue.rules)
+        .unwrap_or_default()
+        .hash(&mut h);
+    serde_json::to_string(&catalogue.split_policies)
+        .unwrap_or_default()
+        .hash(&mut h);
+    catalogue.split.to_string().hash(&mut h);
+    for sets in catalogue.by_type.values() {
+        sets.violates.to_string().hash(&mut h);
+        sets.applies.to_string().hash(&mut h);
+    }
+    h.finish()
+}
+
+fn cache_key(entry: git2::Oid, fingerprint: u64, as_of: NaiveDate) -> String {
+    format!("{entry}-{fingerprint:016x}-{as_of}")
+}
+
+fn cache_file(dir: &std::path::Path, key: &str) -> PathBuf {
+    dir.join(format!("{key}.json"))
+}
+
+fn read_cache(dir: &std::path::Path, key: &str) -> Option<Cached> {
+    let text = std::fs::read_to_string(cache_file(dir, key)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Best effort: a cache that cannot be written (a read-only repository) only costs time.
+fn write_cache(dir: &std::path::Path, key: &str, value: &Cached) {
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if let Ok(text) = serde_json::to_string(value) {
+        let tmp = dir.join(format!("{key}.tmp{}", std::process::id()));
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, cache_file(dir, key));
+        }
+    }
+}
