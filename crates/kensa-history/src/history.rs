@@ -143,42 +143,99 @@ pub fn history(
     let fingerprint = catalogue_fingerprint(catalogue);
     let cache = repo.cache_dir().join("history");
     let total = changes.len();
+    let judged = |change: &Change| match as_of {
+        AsOf::Date(d) => d,
+        AsOf::Commit => commit_date(change).date_naive(),
+    };
+    // What the cache already knows; the rest is evaluated below.
+    let mut results: Vec<Option<Cached>> = changes
+        .iter()
+        .map(|change| match change.entry {
+            None => Some(Cached {
+                outcome: Outcome::Removed,
+                rules: BTreeMap::new(),
+            }),
+            Some(id) => read_cache(&cache, &cache_key(id, fingerprint, judged(change))),
+        })
+        .collect();
+    let missing: Vec<usize> = (0..total).filter(|&i| results[i].is_none()).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    let mut done = total - missing.len();
+    progress(done, total);
+    // In windows: read a few commits' manifests from git (the repository is not shared
+    // between threads), then evaluate them side by side, one thread each.
+    for window in missing.chunks(threads * 4) {
+        let mut snapshots = Vec::with_capacity(window.len());
+        for &i in window {
+            snapshots.push(repo.snapshot(changes[i].commit, &changes[i].path)?);
+        }
+        let per = window.len().div_ceil(threads).max(1);
+        let evaluated: Vec<Cached> = std::thread::scope(|scope| {
+            let mut snapshots = snapshots.into_iter();
+            let handles: Vec<_> = window
+                .chunks(per)
+                .map(|part| {
+                    let mine: Vec<_> = snapshots.by_ref().take(part.len()).collect();
+                    let changes = &changes;
+                    let judged = &judged;
+                    scope.spawn(move || {
+                        part.iter()
+                            .zip(mine)
+                            .map(|(&i, snap)| {
+                                evaluate(snap, &changes[i], catalogue, judged(&changes[i]), 1)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Cached {
+                            outcome: Outcome::Invalid {
+                                problems: vec![Text::new(
+                                    "評価中に内部エラーが起きました",
+                                    "an internal error stopped the evaluation",
+                                )],
+                            },
+                            rules: BTreeMap::new(),
+                        }]
+                    })
+                })
+                .collect()
+        });
+        for (&i, cached) in window.iter().zip(evaluated) {
+            if let Some(id) = changes[i].entry {
+                write_cache(
+                    &cache,
+                    &cache_key(id, fingerprint, judged(&changes[i])),
+                    &cached,
+                );
+            }
+            results[i] = Some(cached);
+        }
+        done += window.len();
+        progress(done, total);
+    }
     let mut entries = Vec::with_capacity(total);
     let mut rules: BTreeMap<String, (Severity, Text)> = BTreeMap::new();
-    for (i, change) in changes.iter().enumerate() {
-        progress(i, total);
-        let date = commit_date(change);
-        let judged_on = match as_of {
-            AsOf::Date(d) => d,
-            AsOf::Commit => date.date_naive(),
-        };
-        let outcome = match change.entry {
-            None => Outcome::Removed,
-            Some(id) => {
-                let key = cache_key(id, fingerprint, judged_on);
-                let cached = read_cache(&cache, &key).filter(|c| {
-                    matches!(c.outcome, Outcome::Checked { .. } | Outcome::Invalid { .. })
-                });
-                let cached = match cached {
-                    Some(c) => c,
-                    None => {
-                        let c = evaluate(repo, change, catalogue, judged_on)?;
-                        write_cache(&cache, &key, &c);
-                        c
-                    }
-                };
-                rules.extend(cached.rules);
-                cached.outcome
-            }
-        };
+    for (change, cached) in changes.iter().zip(results) {
+        let cached = cached.unwrap_or(Cached {
+            outcome: Outcome::Removed,
+            rules: BTreeMap::new(),
+        });
+        rules.extend(cached.rules);
         entries.push(Entry {
             commit: change.commit.to_string(),
             short: change.short.clone(),
-            date: date.to_rfc3339(),
+            date: commit_date(change).to_rfc3339(),
             author: change.author.clone(),
             message: change.summary.clone(),
             path: change.path.clone(),
-            outcome,
+            outcome: cached.outcome,
         });
     }
     progress(total, total);
@@ -204,17 +261,20 @@ fn commit_date(change: &Change) -> DateTime<FixedOffset> {
         .with_timezone(&offset)
 }
 
+/// Evaluates one commit's manifest (already read from git): pure, so commits can be
+/// evaluated side by side.
 fn evaluate(
-    repo: &Repo,
+    snapshot: Option<crate::git::Snapshot>,
     change: &Change,
     catalogue: &Catalogue,
     as_of: NaiveDate,
-) -> Result<Cached, GitError> {
-    let Some(snapshot) = repo.snapshot(change.commit, &change.path)? else {
-        return Ok(Cached {
+    threads: usize,
+) -> Cached {
+    let Some(snapshot) = snapshot else {
+        return Cached {
             outcome: Outcome::Removed,
             rules: BTreeMap::new(),
-        });
+        };
     };
     let loaded = load_bytes(&change.path, snapshot.files, &Limits::default());
     let Some(manifest) = loaded
@@ -237,25 +297,25 @@ fn evaluate(
                 )
             })
             .collect();
-        return Ok(Cached {
+        return Cached {
             outcome: Outcome::Invalid { problems },
             rules: BTreeMap::new(),
-        });
+        };
     };
     let options = Options {
         as_of,
         manifest_label: change.path.clone(),
-        threads: 0,
+        threads,
     };
     let report = match kensa_engine::check(manifest, &loaded.sources, catalogue, &options) {
         Ok(r) => r,
         Err(e) => {
-            return Ok(Cached {
+            return Cached {
                 outcome: Outcome::Invalid {
                     problems: vec![Text::new(e.to_string(), e.to_string())],
                 },
                 rules: BTreeMap::new(),
-            });
+            };
         }
     };
     let mut rules = BTreeMap::new();
@@ -270,7 +330,7 @@ fn evaluate(
             .entry(f.rule.clone())
             .or_insert_with(|| (f.severity, (*f.title).clone()));
     }
-    Ok(Cached {
+    Cached {
         outcome: Outcome::Checked {
             pattern: report.patterns.institution,
             score: score(&report.summary),
@@ -278,7 +338,7 @@ fn evaluate(
             violated,
         },
         rules,
-    })
+    }
 }
 
 /// Share of the applicable pairs that are satisfied, delegated or waived, in %, to one
