@@ -32,7 +32,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what it checks, why, its source, how to fix, an example.
     Explain(ExplainArgs),
-    /// Print a JSON Schema: of manifest v1 (default) or of `kensa check --format json`.
+    /// Print a JSON Schema: of manifest v1 (default), or of the JSON output of `kensa check`,
+    /// `kensa split` or `kensa diff`.
     Schema(SchemaArgs),
     /// Write a commented starting manifest; never overwrites a file.
     Init(InitArgs),
@@ -367,6 +368,8 @@ pub enum SchemaKind {
     Findings,
     /// The JSON output of `kensa split` (`schemas/split.v1.schema.json`).
     Split,
+    /// The JSON output of `kensa diff` (`schemas/diff.v1.schema.json`).
+    Diff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

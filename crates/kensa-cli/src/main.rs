@@ -61,6 +61,9 @@ fn main() -> ExitCode {
             args::SchemaKind::Split => {
                 write!(out, "{}", kensa_engine::split::split_schema_text())
             }
+            args::SchemaKind::Diff => {
+                write!(out, "{}", kensa_engine::diff::diff_schema_text())
+            }
         }
         .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),

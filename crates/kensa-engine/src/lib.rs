@@ -19,6 +19,6 @@ pub mod report;
 pub mod split;
 
 pub use catalogue::{Catalogue, PolicyError, Rule, Severity, Volume};
-pub use evaluate::{EngineError, Options, Timings, check, check_timed};
+pub use evaluate::{EngineError, Memo, Options, Timings, check, check_timed, check_with};
 pub use pattern::Pattern;
 pub use report::{BaselineState, Finding, Report, Status, Summary};

@@ -556,6 +556,24 @@ fn the_schema_describes_the_diff() {
     }
 }
 
+/// The committed `schemas/diff.v1.schema.json` is what the types generate;
+/// `KENSA_UPDATE_SCHEMA=1` rewrites it.
+#[test]
+fn committed_diff_schema_is_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(kensa_engine::diff::DIFF_SCHEMA_PATH);
+    let text = kensa_engine::diff::diff_schema_text();
+    if std::env::var_os("KENSA_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &text).expect("write schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "schemas/diff.v1.schema.json is stale: run KENSA_UPDATE_SCHEMA=1 cargo test -p kensa-engine --test diff committed_diff_schema_is_fresh"
+    );
+}
+
 #[test]
 fn a_document_written_in_flow_style_is_found_on_its_own_line() {
     let old = format!("{BASE}documents: {{ security_policy: {{ reviewed_on: 2026-04-01 }} }}\n");

@@ -1,5 +1,5 @@
 //! `kensa history` on a generated repository: N commits, each changing one account of a
-//! synthetic manifest of E entities. `cargo bench -p kensa-history` (release build).
+//! synthetic manifest of E entities (80% accounts with their holders, 20% assets). `cargo bench -p kensa-history` (release build).
 //! Prints the cold run (empty cache) and the warm run (every commit cached).
 
 use std::time::Instant;
@@ -23,14 +23,25 @@ fn build_repo(dir: &std::path::Path, commits: usize, entities: usize) -> git2::O
         )
         .expect("signature")
     };
+    let accounts = entities * 8 / 10;
+    let mut text = base;
     let mut parent: Option<git2::Oid> = None;
     for i in 0..commits {
-        // Each commit marks one more account as unused since an old date.
-        let text = base.replacen(
-            &format!("{{ id: u{i}, holder: p{i}, systems: [ehr], role: nurse, last_used_on: 2026-11-01 }}"),
-            &format!("{{ id: u{i}, holder: p{i}, systems: [ehr], role: nurse, last_used_on: 2025-01-01 }}"),
-            1,
+        // Each commit marks one account unused since an old date, or in use again once
+        // every account has been marked: every commit changes the manifest.
+        let k = i % accounts;
+        let (from, to) = if (i / accounts).is_multiple_of(2) {
+            ("2026-11-01", "2025-01-01")
+        } else {
+            ("2025-01-01", "2026-11-01")
+        };
+        let before = format!(
+            "{{ id: u{k}, holder: p{k}, systems: [ehr], role: nurse, last_used_on: {from} }}"
         );
+        let after = format!(
+            "{{ id: u{k}, holder: p{k}, systems: [ehr], role: nurse, last_used_on: {to} }}"
+        );
+        text = text.replacen(&before, &after, 1);
         let blob = repo.blob(text.as_bytes()).expect("blob");
         let mut tb = repo.treebuilder(None).expect("treebuilder");
         tb.insert("clinic.yaml", blob, 0o100_644).expect("insert");

@@ -120,6 +120,12 @@ impl GitError {
         }
     }
 
+    /// An error of kind [`GitErrorKind::Other`] with its message.
+    #[must_use]
+    pub fn other(ja: impl Into<String>, en: impl Into<String>) -> GitError {
+        GitError::new(GitErrorKind::Other, ja, en)
+    }
+
     /// The message in `lang`.
     #[must_use]
     pub fn message(&self, lang: Lang) -> &str {
@@ -232,6 +238,20 @@ impl Repo {
     pub fn open(dir: &Path) -> Result<Repo, GitError> {
         Repository::open(dir)
             .map(Repo::wrap)
+            .map_err(|e| open_error(&display(dir), &e))
+    }
+
+    /// Another handle on the same repository, for reading it on another thread.
+    ///
+    /// # Errors
+    /// [`GitErrorKind::NotARepository`] when it can no longer be opened.
+    pub fn reopen(&self) -> Result<Repo, GitError> {
+        let dir = self.root();
+        Repository::open(dir)
+            .map(|repo| Repo {
+                repo,
+                shallow: self.shallow.clone(),
+            })
             .map_err(|e| open_error(&display(dir), &e))
     }
 

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _};
 use kensa_engine::report::Status;
-use kensa_engine::{Catalogue, Options, Pattern, Severity, Summary};
-use kensa_manifest::{Limits, Text, load_bytes};
+use kensa_engine::{Catalogue, Memo, Options, Pattern, Severity, Summary};
+use kensa_manifest::{Limits, Reuse, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::git::{Change, GitError, Repo};
@@ -159,66 +159,87 @@ pub fn history(
         })
         .collect();
     let missing: Vec<usize> = (0..total).filter(|&i| results[i].is_none()).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(8);
     let mut done = total - missing.len();
     progress(done, total);
-    // In windows: read a few commits' manifests from git (the repository is not shared
-    // between threads), then evaluate them side by side, one thread each.
-    for window in missing.chunks(threads * 4) {
-        let mut snapshots = Vec::with_capacity(window.len());
-        for &i in window {
-            snapshots.push(repo.snapshot(changes[i].commit, &changes[i].path)?);
-        }
-        let per = window.len().div_ceil(threads).max(1);
-        let evaluated: Vec<Cached> = std::thread::scope(|scope| {
-            let mut snapshots = snapshots.into_iter();
-            let handles: Vec<_> = window
-                .chunks(per)
-                .map(|part| {
-                    let mine: Vec<_> = snapshots.by_ref().take(part.len()).collect();
-                    let changes = &changes;
-                    let judged = &judged;
-                    scope.spawn(move || {
-                        part.iter()
-                            .zip(mine)
-                            .map(|(&i, snap)| {
-                                evaluate(snap, &changes[i], catalogue, judged(&changes[i]), 1)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![Cached {
-                            outcome: Outcome::Invalid {
-                                problems: vec![Text::new(
-                                    "評価中に内部エラーが起きました",
-                                    "an internal error stopped the evaluation",
-                                )],
-                            },
-                            rules: BTreeMap::new(),
-                        }]
-                    })
-                })
-                .collect()
-        });
-        for (&i, cached) in window.iter().zip(evaluated) {
-            if let Some(id) = changes[i].entry {
-                write_cache(
-                    &cache,
-                    &cache_key(id, fingerprint, judged(&changes[i])),
-                    &cached,
-                );
+    // The commits to evaluate are cut into one run of consecutive commits per thread.
+    // Each thread reads its own from git and keeps what it read and what Cedar answered
+    // for the next commit, which differs from the last in a few entries.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8)
+        .min(missing.len().div_ceil(MIN_RUN))
+        .max(1);
+    let runs: Vec<&[usize]> = missing
+        .chunks(missing.len().div_ceil(threads).max(1))
+        .collect();
+    let mut handles = Vec::with_capacity(runs.len());
+    for _ in &runs {
+        handles.push(repo.reopen()?);
+    }
+    let mut failure: Option<GitError> = None;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Cached, GitError>)>();
+        for (run, own) in runs.iter().zip(handles) {
+            let tx = tx.clone();
+            let changes = &changes;
+            let judged = &judged;
+            let work = move || {
+                let mut reuse = Reuse::new();
+                let mut memo = Memo::new();
+                for &i in *run {
+                    let change = &changes[i];
+                    let result = own.snapshot(change.commit, &change.path).map(|snap| {
+                        evaluate(
+                            snap,
+                            change,
+                            catalogue,
+                            judged(change),
+                            &mut reuse,
+                            &mut memo,
+                        )
+                    });
+                    let stop = result.is_err();
+                    if tx.send((i, result)).is_err() || stop {
+                        break;
+                    }
+                }
+            };
+            // Deeply nested (hostile) manifests need more stack than a thread's default
+            // to be read and refused cleanly.
+            if let Err(e) = std::thread::Builder::new()
+                .name("kensa-history".into())
+                .stack_size(STACK)
+                .spawn_scoped(scope, work)
+            {
+                failure.get_or_insert(GitError::other(
+                    format!("評価用のスレッドを起動できません: {e}"),
+                    format!("cannot start an evaluation thread: {e}"),
+                ));
             }
-            results[i] = Some(cached);
         }
-        done += window.len();
-        progress(done, total);
+        drop(tx);
+        for (i, result) in rx {
+            match result {
+                Ok(cached) => {
+                    if let Some(id) = changes[i].entry {
+                        write_cache(
+                            &cache,
+                            &cache_key(id, fingerprint, judged(&changes[i])),
+                            &cached,
+                        );
+                    }
+                    results[i] = Some(cached);
+                    done += 1;
+                    progress(done, total);
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
     let mut entries = Vec::with_capacity(total);
     let mut rules: BTreeMap<String, (Severity, Text)> = BTreeMap::new();
@@ -261,14 +282,21 @@ fn commit_date(change: &Change) -> DateTime<FixedOffset> {
         .with_timezone(&offset)
 }
 
-/// Evaluates one commit's manifest (already read from git): pure, so commits can be
-/// evaluated side by side.
+/// Fewest commits worth a thread of their own.
+const MIN_RUN: usize = 8;
+
+/// Stack of each evaluating thread.
+const STACK: usize = 64 * 1024 * 1024;
+
+/// Evaluates one commit's manifest (already read from git), reusing what `reuse` and
+/// `memo` kept of the commits before it on the same thread.
 fn evaluate(
     snapshot: Option<crate::git::Snapshot>,
     change: &Change,
     catalogue: &Catalogue,
     as_of: NaiveDate,
-    threads: usize,
+    reuse: &mut Reuse,
+    memo: &mut Memo,
 ) -> Cached {
     let Some(snapshot) = snapshot else {
         return Cached {
@@ -276,7 +304,7 @@ fn evaluate(
             rules: BTreeMap::new(),
         };
     };
-    let loaded = load_bytes(&change.path, snapshot.files, &Limits::default());
+    let loaded = reuse.load_bytes(&change.path, snapshot.files, &Limits::default());
     let Some(manifest) = loaded
         .manifest
         .as_ref()
@@ -305,19 +333,20 @@ fn evaluate(
     let options = Options {
         as_of,
         manifest_label: change.path.clone(),
-        threads,
+        threads: 1,
     };
-    let report = match kensa_engine::check(manifest, &loaded.sources, catalogue, &options) {
-        Ok(r) => r,
-        Err(e) => {
-            return Cached {
-                outcome: Outcome::Invalid {
-                    problems: vec![Text::new(e.to_string(), e.to_string())],
-                },
-                rules: BTreeMap::new(),
-            };
-        }
-    };
+    let report =
+        match kensa_engine::check_with(manifest, &loaded.sources, catalogue, &options, memo) {
+            Ok(r) => r,
+            Err(e) => {
+                return Cached {
+                    outcome: Outcome::Invalid {
+                        problems: vec![Text::new(e.to_string(), e.to_string())],
+                    },
+                    rules: BTreeMap::new(),
+                };
+            }
+        };
     let mut rules = BTreeMap::new();
     let mut violated = Vec::new();
     for f in report

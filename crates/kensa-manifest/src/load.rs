@@ -418,7 +418,11 @@ fn decode(mut bytes: Vec<u8>, file: FileId) -> Result<Arc<str>, ReadError> {
 }
 
 /// Parses one file and checks it against the schema.
-fn parse_file(text: &str, file: FileId, limits: &Limits) -> Result<ParsedFile, Vec<Problem>> {
+pub(crate) fn parse_file(
+    text: &str,
+    file: FileId,
+    limits: &Limits,
+) -> Result<ParsedFile, Vec<Problem>> {
     let root = yaml::parse(text, file, limits).map_err(|p| vec![*p])?;
     let tree = FileTree {
         file,
@@ -450,32 +454,51 @@ fn parse_file(text: &str, file: FileId, limits: &Limits) -> Result<ParsedFile, V
 }
 
 fn set_origins(tree: &FileTree<'_>, m: &mut ManifestFile) {
-    fn each<T>(tree: &FileTree<'_>, section: &str, items: &mut [T], set: impl Fn(&mut T, Origin)) {
+    each_origin(m, |section, index, origin| {
+        *origin = match index {
+            Some(i) => tree.origin(&[Seg::Key(section.to_owned()), Seg::Index(i)]),
+            None => tree.origin(&[Seg::Key(section.to_owned())]),
+        };
+    });
+}
+
+/// Calls `f` with every origin of `m`: its section, its index in a list section (`None`
+/// for `institution` and `documents`) and the origin itself.
+pub(crate) fn each_origin(
+    m: &mut ManifestFile,
+    mut f: impl FnMut(&str, Option<usize>, &mut Origin),
+) {
+    fn each<T>(
+        section: &str,
+        items: &mut [T],
+        origin: impl Fn(&mut T) -> &mut Origin,
+        f: &mut impl FnMut(&str, Option<usize>, &mut Origin),
+    ) {
         for (i, item) in items.iter_mut().enumerate() {
-            set(
-                item,
-                tree.origin(&[Seg::Key(section.to_owned()), Seg::Index(i)]),
-            );
+            f(section, Some(i), origin(item));
         }
     }
     if let Some(inst) = &mut m.institution {
-        inst.origin = tree.origin(&[Seg::Key("institution".to_owned())]);
+        f("institution", None, &mut inst.origin);
     }
     if let Some(docs) = &mut m.documents {
-        docs.origin = tree.origin(&[Seg::Key("documents".to_owned())]);
+        f("documents", None, &mut docs.origin);
     }
-    each(tree, "people", &mut m.people, |x, o| x.origin = o);
-    each(tree, "roles", &mut m.roles, |x, o| x.origin = o);
-    each(tree, "systems", &mut m.systems, |x, o| x.origin = o);
-    each(tree, "assets", &mut m.assets, |x, o| x.origin = o);
-    each(tree, "networks", &mut m.networks, |x, o| x.origin = o);
-    each(tree, "connections", &mut m.connections, |x, o| x.origin = o);
-    each(tree, "accounts", &mut m.accounts, |x, o| x.origin = o);
-    each(tree, "access_matrix", &mut m.access_matrix, |x, o| {
-        x.origin = o
-    });
-    each(tree, "vendors", &mut m.vendors, |x, o| x.origin = o);
-    each(tree, "contracts", &mut m.contracts, |x, o| x.origin = o);
-    each(tree, "backups", &mut m.backups, |x, o| x.origin = o);
-    each(tree, "exceptions", &mut m.exceptions, |x, o| x.origin = o);
+    each("people", &mut m.people, |x| &mut x.origin, &mut f);
+    each("roles", &mut m.roles, |x| &mut x.origin, &mut f);
+    each("systems", &mut m.systems, |x| &mut x.origin, &mut f);
+    each("assets", &mut m.assets, |x| &mut x.origin, &mut f);
+    each("networks", &mut m.networks, |x| &mut x.origin, &mut f);
+    each("connections", &mut m.connections, |x| &mut x.origin, &mut f);
+    each("accounts", &mut m.accounts, |x| &mut x.origin, &mut f);
+    each(
+        "access_matrix",
+        &mut m.access_matrix,
+        |x| &mut x.origin,
+        &mut f,
+    );
+    each("vendors", &mut m.vendors, |x| &mut x.origin, &mut f);
+    each("contracts", &mut m.contracts, |x| &mut x.origin, &mut f);
+    each("backups", &mut m.backups, |x| &mut x.origin, &mut f);
+    each("exceptions", &mut m.exceptions, |x| &mut x.origin, &mut f);
 }
