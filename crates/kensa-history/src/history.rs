@@ -58,7 +58,7 @@ pub struct Entry {
     pub commit: String,
     /// Its short id.
     pub short: String,
-    /// Its date (author time, with its offset), RFC 3339.
+    /// Its date (committer time: when it entered the branch, with its offset), RFC 3339.
     pub date: String,
     /// Its author.
     pub author: String,
@@ -66,6 +66,13 @@ pub struct Entry {
     pub message: String,
     /// The manifest's path at that commit (renames followed).
     pub path: String,
+    /// The path before this commit, when it renamed or moved the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// The oldest commit of a shallow clone: the oldest state that can be read, which
+    /// did not necessarily change the manifest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub boundary: bool,
     /// What evaluating it gave.
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -115,6 +122,10 @@ pub struct Blame {
     pub since_date: String,
     /// Its author.
     pub author: String,
+    /// The history is truncated (a shallow clone) and the violation is already there in
+    /// the oldest commit it holds: it began there or earlier.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub or_earlier: bool,
 }
 
 /// A cached evaluation.
@@ -139,6 +150,10 @@ pub fn history(
 ) -> Result<Timeline, GitError> {
     let walked = repo.history(from, path)?;
     let mut changes: Vec<Change> = walked.changes;
+    // A shallow clone's oldest commit shows the oldest state there is to read.
+    let boundary = walked.boundary.filter(|b| b.entry.is_some());
+    let has_boundary = boundary.is_some();
+    changes.extend(boundary);
     changes.reverse();
     let fingerprint = catalogue_fingerprint(catalogue);
     let cache = repo.cache_dir().join("history");
@@ -243,7 +258,7 @@ pub fn history(
     }
     let mut entries = Vec::with_capacity(total);
     let mut rules: BTreeMap<String, (Severity, Text)> = BTreeMap::new();
-    for (change, cached) in changes.iter().zip(results) {
+    for (i, (change, cached)) in changes.iter().zip(results).enumerate() {
         let cached = cached.unwrap_or(Cached {
             outcome: Outcome::Removed,
             rules: BTreeMap::new(),
@@ -256,11 +271,13 @@ pub fn history(
             author: change.author.clone(),
             message: change.summary.clone(),
             path: change.path.clone(),
+            renamed_from: change.renamed_from.clone(),
+            boundary: has_boundary && i == 0,
             outcome: cached.outcome,
         });
     }
     progress(total, total);
-    let open = blame(&entries, &rules);
+    let open = blame(&entries, &rules, walked.truncated);
     Ok(Timeline {
         version: HISTORY_VERSION.to_string(),
         path: path.to_string(),
@@ -387,7 +404,11 @@ pub fn score(s: &Summary) -> f64 {
 /// The compliance blame: for each violation open at the newest checked entry, the oldest
 /// entry of the run (newest backwards) in which it is violated. Entries that did not read
 /// neither start nor break a run.
-fn blame(entries: &[Entry], rules: &BTreeMap<String, (Severity, Text)>) -> Vec<Blame> {
+fn blame(
+    entries: &[Entry],
+    rules: &BTreeMap<String, (Severity, Text)>,
+    truncated: bool,
+) -> Vec<Blame> {
     let checked: Vec<(&Entry, BTreeSet<&(String, String)>)> = entries
         .iter()
         .filter_map(|e| match &e.outcome {
@@ -419,6 +440,7 @@ fn blame(entries: &[Entry], rules: &BTreeMap<String, (Severity, Text)>) -> Vec<B
             since_short: e.short.clone(),
             since_date: e.date.clone(),
             author: e.author.clone(),
+            or_earlier: truncated && since == 0,
         });
     }
     out.sort_by(|a, b| (a.severity, &a.rule, &a.entity).cmp(&(b.severity, &b.rule, &b.entity)));
