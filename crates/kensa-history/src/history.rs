@@ -14,12 +14,23 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _};
 use kensa_engine::report::Status;
 use kensa_engine::{Catalogue, Memo, Options, Pattern, Severity, Summary};
 use kensa_manifest::{Limits, Reuse, Text};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::git::{Change, GitError, Repo};
 
 /// Version of the history format.
 pub const HISTORY_VERSION: &str = "kensa.history/v1";
+
+/// Where the schema of `kensa history --format json` is committed, relative to the
+/// repository root.
+pub const HISTORY_SCHEMA_PATH: &str = "schemas/history.v1.schema.json";
+
+/// The JSON Schema of `kensa history --format json`.
+#[must_use]
+pub fn history_schema_text() -> String {
+    kensa_engine::report::schema_text::<Timeline>()
+}
 
 /// Which date each commit is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +43,7 @@ pub enum AsOf {
 }
 
 /// A manifest's history.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Timeline {
     /// Format version.
     pub version: String,
@@ -52,7 +63,7 @@ pub struct Timeline {
 }
 
 /// One commit that changed the manifest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Entry {
     /// The commit id.
     pub commit: String,
@@ -79,7 +90,7 @@ pub struct Entry {
 }
 
 /// What evaluating one commit's manifest gave.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Checked.
@@ -103,7 +114,7 @@ pub enum Outcome {
 }
 
 /// A violation still open, and where it began.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Blame {
     /// The rule.
     pub rule: String,

@@ -112,6 +112,7 @@ fn every_commit_reads_as_if_checked_on_its_own() {
         .expect("history");
         assert_eq!(calls.last(), Some(&(tl.entries.len(), tl.entries.len())));
         runs.push(serde_json::to_string_pretty(&tl).expect("json"));
+        follows_the_schema(&tl);
         let mut kinds = [0usize; 3];
         for e in &tl.entries {
             let commit = Oid::from_str(&e.commit).expect("oid");
@@ -165,4 +166,33 @@ fn every_commit_reads_as_if_checked_on_its_own() {
         assert!(kinds[0] > 20 && kinds[1] >= 4 && kinds[2] >= 4, "{kinds:?}");
     }
     assert_eq!(runs[0], runs[1], "the cached run differs");
+}
+
+/// The JSON of a timeline follows the committed schema, which is what the code generates.
+fn follows_the_schema(tl: &kensa_history::history::Timeline) {
+    let schema: serde_json::Value =
+        serde_json::from_str(&kensa_history::history::history_schema_text()).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let value = serde_json::to_value(tl).expect("json");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn committed_history_schema_is_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(kensa_history::history::HISTORY_SCHEMA_PATH);
+    let text = kensa_history::history::history_schema_text();
+    if std::env::var_os("KENSA_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &text).expect("write schema");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "schemas/history.v1.schema.json is stale: run KENSA_UPDATE_SCHEMA=1 cargo test -p kensa-history --test timeline"
+    );
 }
