@@ -82,6 +82,17 @@ fn main() {
     let repo = Repo::open(dir.path()).expect("open");
     let catalogue = Catalogue::builtin().expect("catalogue");
     let as_of = AsOf::Date(NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"));
+    let cache_bytes = |dir: &std::path::Path| -> u64 {
+        std::fs::read_dir(dir.join(".git/kensa/history"))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
     for run in ["cold", "warm"] {
         let start = Instant::now();
         let tl = history(
@@ -100,4 +111,7 @@ fn main() {
             tl.open.len()
         );
     }
+    #[allow(clippy::cast_precision_loss)]
+    let mib = cache_bytes(dir.path()) as f64 / 1024.0 / 1024.0;
+    println!("cache: {mib:.1} MiB");
 }
