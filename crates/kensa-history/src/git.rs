@@ -440,10 +440,11 @@ impl Repo {
                 fetch_en = format!("fetch it with `git fetch --deepen={missing}`, or ");
             }
         }
+        // "fetch it with `--deepen`, or the whole history with …", or only the latter.
         let en_fetch = if fetch_en.is_empty() {
-            "fetch it with ".to_owned()
+            "fetch the whole history with".to_owned()
         } else {
-            fetch_en
+            format!("{fetch_en}the whole history with")
         };
         GitError::new(
             GitErrorKind::ShallowClone,
@@ -451,7 +452,7 @@ impl Repo {
                 "`{rev}` はこのシャロークローン（履歴の一部だけの clone）にありません。{fetch_ja}`git fetch --unshallow` で全履歴を取得してください（リモートのブランチやタグなら `git fetch --unshallow origin <名前>` の後 `origin/<名前>` を指定）。GitHub Actions では actions/checkout に `fetch-depth: 0` を指定してください"
             ),
             format!(
-                "`{rev}` is not in this shallow clone (a clone with part of the history): {en_fetch}the whole history with `git fetch --unshallow` (for a branch or tag of the remote: `git fetch --unshallow origin <name>`, then use `origin/<name>`). In GitHub Actions, set `fetch-depth: 0` on actions/checkout"
+                "`{rev}` is not in this shallow clone (a clone with part of the history): {en_fetch} `git fetch --unshallow` (for a branch or tag of the remote: `git fetch --unshallow origin <name>`, then use `origin/<name>`). In GitHub Actions, set `fetch-depth: 0` on actions/checkout"
             ),
         )
     }
@@ -719,6 +720,17 @@ impl Repo {
     fn path_not_found(&self, path: &str, at: Oid, truncated: bool) -> GitError {
         let short = self.short(at);
         let shown = if path.is_empty() { "." } else { path };
+        if self.only_in_worktree(path) {
+            return GitError::new(
+                GitErrorKind::PathNotFound,
+                format!(
+                    "`{shown}` はまだコミットされていません（作業ツリーにはありますが、コミット {short} にもその履歴にもありません）。`git add` と `git commit` でコミットすると履歴を追えます。今の内容は `kensa check` で確認できます"
+                ),
+                format!(
+                    "`{shown}` is not committed yet: it is in the working tree, but neither in commit {short} nor in its history. Commit it (`git add`, then `git commit`) to start its history; `kensa check` checks it as it is now"
+                ),
+            );
+        }
         let (more_ja, more_en) = if truncated {
             (
                 "（このシャロークローンにある範囲の履歴。それより前にあった場合は `git fetch --unshallow` で全履歴を取得してください）",
@@ -736,6 +748,23 @@ impl Repo {
                 "`{shown}` is neither in commit {short} nor in its history{more_en}: check the path (relative to the repository root)"
             ),
         )
+    }
+
+    /// Whether `path` (relative to the root) exists in the worktree but not in the
+    /// commit `HEAD` points to: a manifest written but not committed yet.
+    fn only_in_worktree(&self, path: &str) -> bool {
+        let Some(workdir) = self.repo.workdir() else {
+            return false;
+        };
+        if path.is_empty() || workdir.join(path).symlink_metadata().is_err() {
+            return false;
+        }
+        let in_head = self
+            .repo
+            .head()
+            .and_then(|head| head.peel_to_tree())
+            .is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok());
+        !in_head
     }
 
     fn change(

@@ -613,6 +613,16 @@ fn shallow_clone_names_the_fetch_command_and_truncates_history() {
     assert!(e.message.en.contains("fetch-depth: 0"), "{e}");
     assert!(e.message.ja.contains("git fetch --unshallow"));
     assert!(e.message.en.contains(&commits[0].to_string()));
+    assert!(
+        e.message
+            .en
+            .contains("fetch the whole history with `git fetch --unshallow`"),
+        "{e}"
+    );
+    assert!(
+        !e.message.en.contains("fetch it with the whole history"),
+        "{e}"
+    );
 
     // Above the boundary by ancestry: how far to deepen.
     let e = err(repo.resolve("HEAD~3"));
@@ -672,6 +682,60 @@ fn a_path_not_in_the_repository_is_reported_with_the_revision() {
     let e = err(repo.snapshot(c, "../kensa.yaml"));
     assert_eq!(e.kind, GitErrorKind::PathNotFound);
     assert!(e.message.en.contains(".."));
+}
+
+/// A manifest written in the worktree but never committed is said to be not committed
+/// yet (with what to do), not to be a wrong path; staged is not committed either. A path
+/// committed only after the revision walked from, or on disk nowhere, keeps the message
+/// that asks to check the path.
+#[test]
+fn a_path_in_the_worktree_but_never_committed_is_not_committed_yet() {
+    let mut f = Fixture::new();
+    f.write("kensa.yaml", &yaml(1));
+    let first = f.commit("Add");
+    f.write("later.yaml", &yaml(2));
+    let head = f.commit("Add later");
+    f.write("manifests/new.yaml", &yaml(3));
+    let repo = f.open();
+
+    let e = err(repo.history(head, "manifests/new.yaml"));
+    assert_eq!(e.kind, GitErrorKind::PathNotFound);
+    assert!(
+        e.message
+            .en
+            .contains("`manifests/new.yaml` is not committed yet"),
+        "{e}"
+    );
+    assert!(e.message.en.contains("git commit"), "{e}");
+    assert!(!e.message.en.contains("check the path"), "{e}");
+    assert!(
+        e.message(Lang::Ja).contains("まだコミットされていません"),
+        "{}",
+        e.message.ja
+    );
+    assert!(e.message(Lang::Ja).contains("git commit"));
+
+    // Staged, still not committed.
+    git(&["add", "manifests/new.yaml"], f.root());
+    let e = err(repo.history(head, "manifests/new.yaml"));
+    assert!(e.message.en.contains("not committed yet"), "{e}");
+
+    // A folder manifest whose files are all new.
+    f.write("site/a.yaml", &yaml(4));
+    let e = err(repo.history(head, "site"));
+    assert!(e.message.en.contains("`site` is not committed yet"), "{e}");
+
+    // Committed, but after the revision walked from: the path is right, the revision
+    // is not, so no "not committed yet".
+    let e = err(repo.history(first, "later.yaml"));
+    assert_eq!(e.kind, GitErrorKind::PathNotFound);
+    assert!(!e.message.en.contains("not committed"), "{e}");
+    assert!(e.message.en.contains("check the path"), "{e}");
+
+    // Nowhere on disk: a wrong path.
+    let e = err(repo.history(head, "manifests/typo.yaml"));
+    assert!(e.message.en.contains("check the path"), "{e}");
+    assert!(!e.message(Lang::Ja).contains("まだコミット"));
 }
 
 #[test]
