@@ -43,8 +43,8 @@ pub enum Command {
     /// (exit 0 no gap, 1 gaps, 2 errors).
     Split(SplitArgs),
     /// What a change does to compliance: entities, findings, responsibility and pattern,
-    /// between two manifests or two git revisions (exit 1 when it introduces findings at or
-    /// above --fail-on).
+    /// between two manifests, two git revisions, or a revision and the working tree (exit 1
+    /// when it introduces findings at or above --fail-on).
     Diff(DiffArgs),
     /// The compliance history of a manifest in git: a timeline of the commits that changed
     /// it, and the commit that introduced each open violation.
@@ -53,13 +53,16 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// OLD and NEW manifests (files or folders); with --rev, the manifest's path in the
-    /// repository.
+    /// OLD and NEW manifests (files, folders, or pipes such as `<(git show REV:PATH)`); with
+    /// --rev, one path: the manifest in the repository as it is at the head (for
+    /// `BASE..HEAD` it need not exist in the working tree).
     #[arg(value_name = "PATH", num_args = 1..=2)]
     pub paths: Vec<PathBuf>,
     /// Compare the manifest at two revisions, read from git objects: `BASE..HEAD`
-    /// (`BASE...HEAD` compares with their merge base).
-    #[arg(long, value_name = "BASE..HEAD")]
+    /// (`BASE...HEAD` compares HEAD with its merge base with BASE). One revision `BASE`
+    /// compares it with the manifest in the working tree, as `git diff BASE -- PATH` does.
+    /// Renames are followed from the head back to the base.
+    #[arg(long, value_name = "BASE[..HEAD]")]
     pub rev: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -467,6 +467,301 @@ fn diff_rev_to_a_broken_commit() {
     );
 }
 
+/// The broken side is named as git names a file in a commit (`<commit>:<path>`), in the
+/// snippet and in the message, so that it is clear which side does not read.
+#[test]
+fn diff_rev_names_the_commit_of_a_broken_side() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    let out = kensa_in(
+        d,
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "mfa-off..broken",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let short = rev_short(d, "broken");
+    assert_eq!(short.len(), 7, "{short}");
+    assert!(
+        stderr.contains(&format!("[{short}:clinic.yaml:5:9]")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("✗ {short}:clinic.yaml: ")),
+        "{stderr}"
+    );
+}
+
+/// `git rev-parse --short REV` in `dir`: the short id git and `kensa history` show.
+fn rev_short(dir: &Path, rev: &str) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["rev-parse", "--short", rev])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git rev-parse");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The manifest was moved into manifests/ after `merged`: the base's path is found by
+/// following the rename, and the output says so.
+#[test]
+fn diff_rev_across_a_rename_en() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(
+        "diff_rev_across_a_rename_en",
+        &[d],
+        kensa_in(
+            d,
+            "en",
+            &[
+                "diff",
+                "--rev",
+                "start..HEAD",
+                "manifests/clinic.yaml",
+                "--as-of",
+                AS_OF,
+            ],
+        ),
+    );
+}
+
+#[test]
+fn diff_rev_across_a_rename_markdown_ja() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(
+        "diff_rev_across_a_rename_markdown_ja",
+        &[d],
+        kensa_in(
+            d,
+            "ja",
+            &[
+                "diff",
+                "--rev",
+                "start..HEAD",
+                "manifests/clinic.yaml",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "markdown",
+            ],
+        ),
+    );
+}
+
+/// Renames are followed both ways, by the path at either side, and recorded in the JSON.
+#[test]
+fn diff_rev_follows_renames_either_way() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    let json = |range: &str, path: &str| -> serde_json::Value {
+        let out = kensa_in(
+            d,
+            "en",
+            &[
+                "diff", "--rev", range, path, "--as-of", AS_OF, "--format", "json",
+            ],
+        )
+        .output()
+        .expect("run");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{range} {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let (start, head) = (rev_short(d, "start"), rev_short(d, "HEAD"));
+    let forward = json("start..HEAD", "manifests/clinic.yaml");
+    assert_eq!(forward["old"]["label"], format!("{start}:clinic.yaml"));
+    assert_eq!(
+        forward["new"]["label"],
+        format!("{head}:manifests/clinic.yaml")
+    );
+    assert_eq!(
+        forward["rename"],
+        serde_json::json!({ "from": "clinic.yaml", "to": "manifests/clinic.yaml" })
+    );
+    let backward = json("HEAD..start", "manifests/clinic.yaml");
+    assert_eq!(
+        backward["old"]["label"],
+        format!("{head}:manifests/clinic.yaml")
+    );
+    assert_eq!(backward["new"]["label"], format!("{start}:clinic.yaml"));
+    assert_eq!(
+        backward["rename"],
+        serde_json::json!({ "from": "manifests/clinic.yaml", "to": "clinic.yaml" })
+    );
+    // Renames are followed from the head back: the old name with a newer head is refused
+    // with what to give instead.
+    let out = kensa_in(d, "en", &["diff", "--rev", "start..HEAD", "clinic.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "`clinic.yaml` is not in commit {head} (the head): give the manifest's path as it is at the head"
+        )),
+        "{stderr}"
+    );
+    // No rename, no `rename`.
+    assert!(
+        json("start..mfa-off", "clinic.yaml")
+            .get("rename")
+            .is_none()
+    );
+}
+
+/// A path that is not in a commit, under any name: the short id, which side, and what to
+/// do, in both languages.
+#[test]
+fn diff_rev_path_not_in_the_base_en() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(
+        "diff_rev_path_not_in_the_base_en",
+        &[d],
+        kensa_in(d, "en", &["diff", "--rev", "start..HEAD", "README.md"]),
+    );
+}
+
+#[test]
+fn diff_rev_path_not_in_the_base_ja() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(
+        "diff_rev_path_not_in_the_base_ja",
+        &[d],
+        kensa_in(d, "ja", &["diff", "--rev", "start..HEAD", "README.md"]),
+    );
+}
+
+#[test]
+fn diff_rev_path_in_neither_commit_en() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(
+        "diff_rev_path_in_neither_commit_en",
+        &[d],
+        kensa_in(d, "en", &["diff", "--rev", "start..HEAD", "nosuch.yaml"]),
+    );
+}
+
+/// One revision compares it with the working tree, as `git diff REV -- PATH` does: here
+/// the working copy turns two-factor authentication back on, against `mfa-off` (where
+/// the manifest had its old name).
+#[test]
+fn diff_rev_against_the_working_tree_en() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    write(d, "manifests/clinic.yaml", MANIFEST);
+    snapshot(
+        "diff_rev_against_the_working_tree_en",
+        &[d],
+        kensa_in(
+            d,
+            "en",
+            &[
+                "diff",
+                "--rev",
+                "mfa-off",
+                "manifests/clinic.yaml",
+                "--as-of",
+                AS_OF,
+            ],
+        ),
+    );
+    // With the working tree as committed, nothing changed since HEAD.
+    write(
+        d,
+        "manifests/clinic.yaml",
+        &MANIFEST
+            .replace("mfa: true", "mfa: false")
+            .replace("hosting: on_premise", "hosting: cloud_saas"),
+    );
+    let out = kensa_in(
+        d,
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "HEAD",
+            "manifests/clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
+    )
+    .output()
+    .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No change to compliance."));
+}
+
+/// A range git does not read is refused with the forms that are.
+#[test]
+fn diff_rev_malformed_range_en() {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(
+        "diff_rev_malformed_range_en",
+        &[d],
+        kensa_in(d, "en", &["diff", "--rev", "a..b..c", "clinic.yaml"]),
+    );
+}
+
+/// A manifest piped in (`kensa diff <(git show HEAD:m.yaml) m.yaml`) is read as a file.
+#[cfg(unix)]
+#[test]
+fn diff_reads_a_manifest_from_a_pipe() {
+    let kensa = kensa();
+    let out = Command::new("bash")
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("KENSA_LANG")
+        .arg("-c")
+        .arg(r#""$0" --lang en diff <(cat "$1") "$2" --as-of "$3" --format json"#)
+        .arg(kensa.get_program())
+        .args([CLEAN, FINDINGS, AS_OF])
+        .output()
+        .expect("run bash");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let piped: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        piped["old"]["label"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("/dev/fd/") || l.starts_with("/proc/")),
+        "{piped:#}"
+    );
+    let direct: serde_json::Value = serde_json::from_slice(
+        &diff("en", CLEAN, FINDINGS, "json")
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .expect("json");
+    assert_eq!(piped["findings"], direct["findings"]);
+    assert_eq!(piped["responsibility"], direct["responsibility"]);
+}
+
 /// `kensa history` in every format, judged on one date or on each commit's own, and from
 /// an older revision (where the manifest still has its old path).
 macro_rules! history_snapshots {

@@ -13,7 +13,7 @@
 //! file changes nothing. Everything here is plain data in a deterministic order; nothing
 //! prints.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -69,6 +69,11 @@ pub struct ManifestDiff {
     pub old: SideSummary,
     /// The new side.
     pub new: SideSummary,
+    /// The manifest's path on each side, when it was renamed between them (`kensa diff
+    /// --rev` follows renames). Filled in by whoever followed the rename; `diff` itself
+    /// leaves it absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rename: Option<Rename>,
     /// The institution's id, as the new side describes it.
     pub institution: String,
     /// The institution's name, as the new side describes it.
@@ -94,7 +99,8 @@ pub struct ManifestDiff {
 /// One side, in short.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SideSummary {
-    /// How the side is called (`Side::label`).
+    /// How the side is called: the path given, or `<commit>:<path>` for a side read
+    /// from git.
     pub label: String,
     /// The manifest, as its report names it.
     pub manifest: String,
@@ -104,6 +110,15 @@ pub struct SideSummary {
     pub pattern: Pattern,
     /// Its findings, counted by status.
     pub summary: Summary,
+}
+
+/// A manifest renamed between the two sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Rename {
+    /// Its path on the old side, relative to the repository root.
+    pub from: String,
+    /// Its path on the new side, relative to the repository root.
+    pub to: String,
 }
 
 /// The institution's reference pattern, before and after, with the reasoning.
@@ -164,17 +179,19 @@ pub struct EntityRef {
 /// An entity whose content changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EntityChange {
-    /// Its key (see [`EntityRef::key`]).
+    /// Its key, as for an entity added or removed: `kind/id`, `institution`,
+    /// `document/<kind>` or `access_grant/<role>@<system>`.
     pub key: String,
-    /// Its kind (see [`EntityRef::kind`]).
+    /// Its kind, as for an entity added or removed: `institution`, `system`, `asset`, and
+    /// so on.
     pub kind: String,
     /// Where it is written in the new manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// The values that changed, by path.
     pub fields: Vec<FieldChange>,
-    /// A unified diff of the entity as text (keys sorted, `id` first), with
-    /// [`CONTEXT_LINES`] lines of context.
+    /// A unified diff of the entity as text (keys sorted, `id` first), with two lines of
+    /// context around each change.
     pub text_diff: String,
 }
 
@@ -253,12 +270,27 @@ pub struct ResolvedViolation {
     pub severity: Severity,
     /// The rule's title on the old side.
     pub title: Text,
-    /// Its status now; absent when the rule or the entity no longer exists.
+    /// Its status now; absent when the pair no longer exists (see `gone`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<Status>,
+    /// Why the pair no longer exists, when `now` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone: Option<Gone>,
     /// Where the entity was written in the old manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+}
+
+/// Why a violated pair of the old side has no status on the new side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Gone {
+    /// The entity was removed from the manifest.
+    EntityRemoved,
+    /// The rule is no longer in the catalogue (it has no finding on the new side).
+    RuleRemoved,
+    /// Both are still there, but the rule is no longer evaluated for the entity.
+    NotEvaluated,
 }
 
 /// A pair whose status changed.
@@ -285,7 +317,8 @@ pub struct StatusChange {
     pub detail: Option<Text>,
 }
 
-/// A requirement whose doer or answerer changed.
+/// A requirement whose doer or answerer changed, that newly applies, or that no longer
+/// applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ResponsibilityMove {
     /// The requirement id, or `LINE-FAILURE`.
@@ -294,25 +327,40 @@ pub struct ResponsibilityMove {
     pub title: Text,
     /// The entity.
     pub entity: String,
-    /// Where the entity is written in the new manifest.
+    /// Where the entity is written in the new manifest (in the old one when no
+    /// requirement applies to it any more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// The requirement did not apply to the entity on the old side (its old party lists
     /// are empty).
     #[serde(default)]
     pub newly_applies: bool,
+    /// The requirement applied to the entity on the old side and no longer does on the
+    /// new side, where the entity is still described (its new party lists are empty).
+    #[serde(default)]
+    pub no_longer_applies: bool,
+    /// A new gap: nobody does the requirement on the new side, where someone did on the
+    /// old side or where it newly applies (an `unassigned` gap of `kensa split` that the
+    /// old side did not have).
+    #[serde(default)]
+    pub new_gap: bool,
+    /// For a new gap, what to do about it (the message of the `unassigned` gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Text>,
     /// The parties that do it.
     pub does: Parties,
     /// The parties that answer for it.
     pub accountable: Parties,
 }
 
-/// Party ids (`PartyInfo::id`), sorted, before and after.
+/// Party ids (as in the `parties` of `kensa split`: `institution`, `role:<role>`,
+/// `vendor:<id>`, …), sorted, before and after.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Parties {
     /// On the old side (empty when the requirement did not apply there).
     pub old: Vec<String>,
-    /// On the new side.
+    /// On the new side (empty when the requirement no longer applies, or when nobody
+    /// does it).
     pub new: Vec<String>,
 }
 
@@ -351,6 +399,13 @@ impl ManifestDiff {
             && self.findings.could_not_evaluate.is_empty()
             && self.responsibility.is_empty()
     }
+
+    /// How many requirements the change leaves with nobody doing them (new gaps; see
+    /// `ResponsibilityMove::new_gap`).
+    #[must_use]
+    pub fn new_gaps(&self) -> usize {
+        self.responsibility.iter().filter(|m| m.new_gap).count()
+    }
 }
 
 /// Compares two checked and split manifests.
@@ -358,7 +413,9 @@ impl ManifestDiff {
 pub fn diff(old: &Side<'_>, new: &Side<'_>) -> ManifestDiff {
     let entities = entity_changes(old, new);
     let added: BTreeSet<&str> = entities.added.iter().map(|e| e.key.as_str()).collect();
-    let (responsibility, parties) = responsibility(old.split, new.split, &added);
+    let removed: BTreeSet<&str> = entities.removed.iter().map(|e| e.key.as_str()).collect();
+    let (responsibility, parties) = responsibility(old.split, new.split, &added, &removed);
+    let findings = finding_changes(old.report, new.report, &removed);
     let pattern = (old.report.patterns.institution != new.report.patterns.institution).then(|| {
         PatternChange {
             old: old.report.patterns.institution,
@@ -404,10 +461,11 @@ pub fn diff(old: &Side<'_>, new: &Side<'_>) -> ManifestDiff {
         new: summary(new),
         institution: new.report.institution.id.clone(),
         institution_name: new.report.institution.name.clone(),
+        rename: None,
         pattern,
         system_patterns,
         entities,
-        findings: finding_changes(old.report, new.report),
+        findings,
         responsibility,
         parties,
     }
@@ -883,7 +941,35 @@ fn text_of(t: Option<&Arc<Text>>) -> Option<Text> {
     t.map(|x| Text::clone(x))
 }
 
-fn finding_changes(old: &Report, new: &Report) -> FindingChanges {
+/// The rules and entities the new side has findings of, and the entities removed: why a
+/// pair has no finding on the new side.
+struct Present<'a> {
+    rules: HashSet<&'a str>,
+    entities: HashSet<&'a str>,
+    removed: &'a BTreeSet<&'a str>,
+}
+
+impl<'a> Present<'a> {
+    fn new(report: &'a Report, removed: &'a BTreeSet<&'a str>) -> Self {
+        Present {
+            rules: report.findings.iter().map(|f| f.rule.as_str()).collect(),
+            entities: report.findings.iter().map(|f| f.entity.as_str()).collect(),
+            removed,
+        }
+    }
+
+    fn gone(&self, rule: &str, entity: &str) -> Gone {
+        if self.removed.contains(entity) || !self.entities.contains(entity) {
+            Gone::EntityRemoved
+        } else if !self.rules.contains(rule) {
+            Gone::RuleRemoved
+        } else {
+            Gone::NotEvaluated
+        }
+    }
+}
+
+fn finding_changes(old: &Report, new: &Report, removed: &BTreeSet<&str>) -> FindingChanges {
     let index = |r: &'_ Report| -> BTreeMap<(String, String), usize> {
         r.findings
             .iter()
@@ -893,6 +979,7 @@ fn finding_changes(old: &Report, new: &Report) -> FindingChanges {
     };
     let before = index(old);
     let after = index(new);
+    let present = Present::new(new, removed);
     let mut out = FindingChanges::default();
     let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
     for key in keys {
@@ -924,6 +1011,7 @@ fn finding_changes(old: &Report, new: &Report) -> FindingChanges {
                     severity: o.severity,
                     title: Text::clone(&o.title),
                     now: n.map(|f| f.status),
+                    gone: n.is_none().then(|| present.gone(&o.rule, &o.entity)),
                     location: o.location.clone(),
                 });
             }
@@ -978,20 +1066,29 @@ fn status_change(old: Option<Status>, n: &Finding) -> StatusChange {
 // Responsibility
 // ---------------------------------------------------------------------------------------
 
-/// Rows whose doers or answerers changed: rows on both sides, and rows new on an entity
-/// that existed before (a requirement that now applies). Rows of added entities are not
-/// moves: the entity list says they are new.
-fn responsibility(
-    old: &Split,
-    new: &Split,
-    added: &BTreeSet<&str>,
-) -> (Vec<ResponsibilityMove>, BTreeMap<String, Text>) {
-    let before: HashMap<(&str, &str), usize> = old
+/// The rows of a split by (requirement, entity).
+fn row_index(split: &Split) -> HashMap<(&str, &str), usize> {
+    split
         .rows
         .iter()
         .enumerate()
         .map(|(i, r)| ((r.rule.as_str(), r.entity.as_str()), i))
-        .collect();
+        .collect()
+}
+
+/// Rows whose doers or answerers changed: rows on both sides; rows new on an entity that
+/// was already there (a requirement that now applies); rows gone from an entity that is
+/// still there (a requirement that no longer applies). Rows of added or removed entities
+/// are not moves, since the entity list says so, unless nobody does the requirement: that
+/// is a new gap wherever it is.
+fn responsibility(
+    old: &Split,
+    new: &Split,
+    added: &BTreeSet<&str>,
+    removed: &BTreeSet<&str>,
+) -> (Vec<ResponsibilityMove>, BTreeMap<String, Text>) {
+    let before = row_index(old);
+    let after = row_index(new);
     let set = |a: &[crate::split::Assignment]| -> Vec<String> {
         a.iter()
             .map(|x| x.party.clone())
@@ -999,14 +1096,21 @@ fn responsibility(
             .into_iter()
             .collect()
     };
+    let unassigned = |rule: &str, entity: &str| -> Option<Text> {
+        new.gaps
+            .iter()
+            .find(|g| {
+                g.kind == "unassigned"
+                    && g.rule.as_deref() == Some(rule)
+                    && g.entity.as_deref() == Some(entity)
+            })
+            .map(|g| g.message.clone())
+    };
     let mut moves = Vec::new();
     for n in &new.rows {
         let o = before
             .get(&(n.rule.as_str(), n.entity.as_str()))
             .map(|&i| &old.rows[i]);
-        if o.is_none() && added.contains(n.entity.as_str()) {
-            continue;
-        }
         let does = Parties {
             old: o.map(|r| set(&r.does)).unwrap_or_default(),
             new: set(&n.does),
@@ -1015,17 +1119,63 @@ fn responsibility(
             old: o.map(|r| set(&r.accountable)).unwrap_or_default(),
             new: set(&n.accountable),
         };
-        if does.moved() || accountable.moved() {
+        // Nobody does it now, and somebody did before or it did not apply.
+        let new_gap = does.new.is_empty() && (o.is_none() || !does.old.is_empty());
+        if o.is_none() && added.contains(n.entity.as_str()) && !new_gap {
+            continue;
+        }
+        if does.moved() || accountable.moved() || new_gap {
             moves.push(ResponsibilityMove {
                 rule: n.rule.clone(),
                 title: Text::clone(&n.title),
                 entity: n.entity.clone(),
                 location: n.location.clone(),
                 newly_applies: o.is_none(),
+                no_longer_applies: false,
+                new_gap,
+                fix: if new_gap {
+                    unassigned(&n.rule, &n.entity)
+                } else {
+                    None
+                },
                 does,
                 accountable,
             });
         }
+    }
+    // Where each entity is written in the new manifest, for the rows that are gone.
+    let written: HashMap<&str, &Location> = new
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.entity.as_str(), r.location.as_ref()?)))
+        .collect();
+    for o in &old.rows {
+        if after.contains_key(&(o.rule.as_str(), o.entity.as_str()))
+            || removed.contains(o.entity.as_str())
+        {
+            continue;
+        }
+        moves.push(ResponsibilityMove {
+            rule: o.rule.clone(),
+            title: Text::clone(&o.title),
+            entity: o.entity.clone(),
+            location: written
+                .get(o.entity.as_str())
+                .map(|l| (*l).clone())
+                .or_else(|| o.location.clone()),
+            newly_applies: false,
+            no_longer_applies: true,
+            new_gap: false,
+            fix: None,
+            does: Parties {
+                old: set(&o.does),
+                new: Vec::new(),
+            },
+            accountable: Parties {
+                old: set(&o.accountable),
+                new: Vec::new(),
+            },
+        });
     }
     moves.sort_by(|a, b| (&a.rule, &a.entity).cmp(&(&b.rule, &b.entity)));
     let mut names = BTreeMap::new();

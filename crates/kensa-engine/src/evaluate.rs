@@ -1,7 +1,7 @@
 //! Evaluation: one `applies` and one `violates` request per entity, against only the
 //! policies of its type, and one status for every (rule, entity) pair.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -862,10 +862,6 @@ fn explain_pattern(manifest: &Manifest, systems: &[Pattern], institution: Patter
             ),
         );
     }
-    let mut counts: BTreeMap<Pattern, usize> = BTreeMap::new();
-    for p in systems {
-        *counts.entry(*p).or_default() += 1;
-    }
     let cloud = systems.iter().filter(|p| p.is_cloud()).count();
     let onprem = systems.len() - cloud;
     if cloud > 0 && onprem > 0 {
@@ -875,32 +871,53 @@ fn explain_pattern(manifest: &Manifest, systems: &[Pattern], institution: Patter
                 institution.numeral()
             ),
             format!(
-                "{onprem} on-premise and {cloud} cloud-service systems. The guideline does not cover a mix, so the institution takes the strictest (on-premise); {staff_en}: pattern {}. Each system is still evaluated under its own pattern",
-                institution.code()
-            ),
-        )
-    } else if cloud > 0 {
-        Text::new(
-            format!(
-                "すべてのシステム ({cloud}件) がクラウドサービス型で、{staff_ja}ことからパターン{}です",
-                institution.numeral()
-            ),
-            format!(
-                "all {cloud} systems are cloud services and {staff_en}: pattern {}",
+                "{} and {}. The guideline does not cover a mix, so the institution takes the strictest (on-premise); {staff_en}: pattern {}. Each system is still evaluated under its own pattern",
+                count_en(onprem, "on-premise system"),
+                count_en(cloud, "cloud-service system"),
                 institution.code()
             ),
         )
     } else {
+        let n = systems.len();
+        let (kind_ja, one_en, all_en) = if cloud > 0 {
+            (
+                "クラウドサービス型",
+                "is a cloud service",
+                "are cloud services",
+            )
+        } else {
+            ("オンプレミス型", "is on-premise", "are on-premise")
+        };
+        let (subject_ja, subject_en) = if n == 1 {
+            (
+                "システム (1件)".to_string(),
+                format!("its only system {one_en}"),
+            )
+        } else {
+            (
+                format!("すべてのシステム ({n}件)"),
+                format!("all {n} systems {all_en}"),
+            )
+        };
         Text::new(
             format!(
-                "すべてのシステム ({onprem}件) がオンプレミス型で、{staff_ja}ことからパターン{}です",
+                "{subject_ja} が{kind_ja}で、{staff_ja}ことからパターン{}です",
                 institution.numeral()
             ),
             format!(
-                "all {onprem} systems are on-premise and {staff_en}: pattern {}",
+                "{subject_en} and {staff_en}: pattern {}",
                 institution.code()
             ),
         )
+    }
+}
+
+/// `1 on-premise system`, `2 on-premise systems`.
+fn count_en(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -2,7 +2,7 @@
 //! compared by id, never by line.
 
 use chrono::NaiveDate;
-use kensa_engine::diff::{DIFF_VERSION, ManifestDiff, Side, diff};
+use kensa_engine::diff::{DIFF_VERSION, Gone, ManifestDiff, Side, diff};
 use kensa_engine::split::{Split, split};
 use kensa_engine::{Catalogue, Options, Report, Severity, Status, check};
 use kensa_manifest::{Limits, Loaded, load_str};
@@ -292,6 +292,10 @@ vendors:\n",
         .collect();
     assert!(!gone.is_empty());
     assert!(gone.iter().all(|f| f.now.is_none()), "{gone:#?}");
+    assert!(
+        gone.iter().all(|f| f.gone == Some(Gone::EntityRemoved)),
+        "the diff says why: the entity was removed: {gone:#?}"
+    );
     assert!(
         gone.iter()
             .all(|f| f.location.as_ref().is_some_and(|l| &*l.file == "old.yaml"))
@@ -684,4 +688,168 @@ fn a_pair_that_can_no_longer_be_evaluated_is_reported_and_fails() {
     assert!(d.findings.new.is_empty());
     assert!(d.introduces(Some(Severity::Critical)), "never a pass");
     assert!(!d.introduces(None));
+}
+
+/// A violation without a finding on the new side says why: its rule left the catalogue
+/// (no finding of it at all), or it is no longer evaluated for an entity that is still
+/// there.
+#[test]
+fn a_resolved_violation_without_a_status_says_why() {
+    let c = builtin();
+    let old = checked("old.yaml", &mfa_off(), &c);
+    let rule = "CL-R7-MFA";
+    assert!(
+        old.report
+            .findings
+            .iter()
+            .any(|f| f.rule == rule && f.entity == "system/ehr" && f.status == Status::Violated)
+    );
+    let mut without_rule = old.report.clone();
+    without_rule.findings.retain(|f| f.rule != rule);
+    let new = Side {
+        report: &without_rule,
+        ..side("new", &old)
+    };
+    let d = diff(&side("old", &old), &new);
+    assert_eq!(d.findings.resolved.len(), 1, "{:#?}", d.findings.resolved);
+    let r = &d.findings.resolved[0];
+    assert_eq!(
+        (r.rule.as_str(), r.now, r.gone),
+        (rule, None, Some(Gone::RuleRemoved))
+    );
+
+    // The rule is still there for another entity, and the entity for other rules.
+    let mut without_pair = old.report.clone();
+    let other = without_pair
+        .findings
+        .iter()
+        .find(|f| f.rule != rule && f.entity == "system/ehr")
+        .cloned()
+        .expect("another rule on the EHR");
+    let mut elsewhere = other.clone();
+    elsewhere.rule = rule.to_string();
+    elsewhere.entity = "system/other".to_string();
+    without_pair
+        .findings
+        .retain(|f| !(f.rule == rule && f.entity == "system/ehr"));
+    without_pair.findings.push(elsewhere);
+    let new = Side {
+        report: &without_pair,
+        ..side("new", &old)
+    };
+    let d = diff(&side("old", &old), &new);
+    let r = d
+        .findings
+        .resolved
+        .iter()
+        .find(|r| r.rule == rule)
+        .expect("resolved");
+    assert_eq!((r.now, r.gone), (None, Some(Gone::NotEvaluated)));
+    // A status now needs no reason.
+    let back = diff_texts(&mfa_off(), BASE);
+    assert!(back.findings.resolved.iter().all(|r| r.gone.is_none()));
+}
+
+/// Responsibility is reported both ways: a requirement that starts to apply to an entity
+/// when two-factor authentication is turned off (lock-out, for a password-only system)
+/// stops applying when it is turned back on, with the same parties.
+#[test]
+fn a_requirement_that_stops_applying_is_reported_like_one_that_starts() {
+    let on = diff_texts(BASE, &mfa_off());
+    let off = diff_texts(&mfa_off(), BASE);
+    let starts: Vec<_> = on
+        .responsibility
+        .iter()
+        .filter(|m| m.newly_applies)
+        .collect();
+    assert!(!starts.is_empty(), "{:#?}", on.responsibility);
+    let stops: Vec<_> = off
+        .responsibility
+        .iter()
+        .filter(|m| m.no_longer_applies)
+        .collect();
+    assert_eq!(
+        starts
+            .iter()
+            .map(|m| (&m.rule, &m.entity))
+            .collect::<Vec<_>>(),
+        stops
+            .iter()
+            .map(|m| (&m.rule, &m.entity))
+            .collect::<Vec<_>>(),
+        "every requirement that starts one way stops the other way"
+    );
+    for (a, b) in starts.iter().zip(&stops) {
+        assert!(!a.no_longer_applies && !b.newly_applies);
+        assert_eq!(a.does.new, b.does.old);
+        assert_eq!(a.accountable.new, b.accountable.old);
+        assert!(b.does.new.is_empty() && b.accountable.new.is_empty());
+        assert!(!b.new_gap, "a requirement that no longer applies is no gap");
+        // Located in the new manifest, where the entity still is.
+        assert_eq!(
+            b.location.as_ref().map(|l| &*l.file),
+            Some("new.yaml"),
+            "{b:#?}"
+        );
+    }
+    assert!(
+        off.responsibility
+            .iter()
+            .any(|m| m.rule == "C-14-2-LOCKOUT" && m.entity == "system/ehr"),
+        "{:#?}",
+        off.responsibility
+    );
+    // A removed entity's rows are not repeated: the entity list says it is removed.
+    let with_pc2 = BASE.replace(
+        "vendors:\n",
+        "  - { id: pc-2, name: 診察室PC, kind: terminal_pc, systems: [ehr], networks: [lan] }\nvendors:\n",
+    );
+    let removed = diff_texts(&with_pc2, BASE);
+    assert_eq!(removed.entities.removed.len(), 1);
+    assert!(
+        removed
+            .responsibility
+            .iter()
+            .all(|m| m.entity != "asset/pc-2"),
+        "{:#?}",
+        removed.responsibility
+    );
+}
+
+/// A requirement left with nobody doing it is a new gap: moving the EHR to the cloud
+/// (pattern IV, no contract) takes the lock-out away from the planning manager, and no
+/// vendor undertakes it.
+#[test]
+fn a_move_to_nobody_is_a_new_gap_with_what_to_do() {
+    let old = mfa_off();
+    let new = old.replace("hosting: on_premise", "hosting: cloud_saas");
+    let d = diff_texts(&old, &new);
+    let gaps: Vec<_> = d.responsibility.iter().filter(|m| m.new_gap).collect();
+    assert!(!gaps.is_empty(), "{:#?}", d.responsibility);
+    assert_eq!(d.new_gaps(), gaps.len());
+    let m = gaps
+        .iter()
+        .find(|m| m.rule == "C-14-2-LOCKOUT" && m.entity == "system/ehr")
+        .expect("lock-out on the EHR");
+    assert!(!m.does.old.is_empty() && m.does.new.is_empty(), "{m:#?}");
+    assert!(!m.newly_applies && !m.no_longer_applies);
+    let fix = m.fix.as_ref().expect("what to do");
+    assert!(fix.en.contains("contract"), "{fix:?}");
+    for g in &gaps {
+        assert!(g.does.new.is_empty() && g.fix.is_some(), "{g:#?}");
+    }
+    // Moves that keep a doer are no gaps; back on premises, the gap closes.
+    assert!(
+        d.responsibility
+            .iter()
+            .filter(|m| !m.does.new.is_empty())
+            .all(|m| !m.new_gap)
+    );
+    let back = diff_texts(&new, &old);
+    assert_eq!(back.new_gaps(), 0, "{:#?}", back.responsibility);
+    assert!(
+        back.responsibility
+            .iter()
+            .any(|m| m.rule == "C-14-2-LOCKOUT" && m.does.old.is_empty() && !m.does.new.is_empty())
+    );
 }

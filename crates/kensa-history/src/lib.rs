@@ -5,3 +5,6 @@
 pub mod git;
 pub mod history;
 pub mod render;
+
+/// The id of a git object, as [`git::Repo`] takes and gives commit ids.
+pub use git2::Oid;

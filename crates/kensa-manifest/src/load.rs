@@ -45,7 +45,9 @@ pub(crate) struct ParsedFile {
 }
 
 /// Loads the manifest at `path`: a YAML file, or a folder whose `.yaml`/`.yml` files
-/// (recursively, hidden ones excluded) together describe one institution.
+/// (recursively, hidden ones excluded) together describe one institution. Anything that
+/// is not a folder (a pipe such as `/dev/fd/63`, a device) is read as one file, within
+/// the same size limit.
 #[must_use]
 pub fn load(path: &Path, limits: &Limits) -> Loaded {
     let mut sources = SourceSet::default();
@@ -190,7 +192,10 @@ fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
             ),
         )
     })?;
-    if meta.is_file() {
+    // Anything but a folder is one file: a regular file, and also a pipe or a character
+    // device (`kensa diff <(git show HEAD:m.yaml) m.yaml` passes `/dev/fd/N`). Reading
+    // stops one byte past the size limit, so an endless stream is refused, not read.
+    if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();

@@ -324,3 +324,59 @@ fn manifests_from_memory_read_like_manifests_from_disk() {
     assert_eq!(codes(&broken).len(), 1);
     assert_eq!(codes(&broken), codes(&from_file));
 }
+
+/// A pipe (`kensa diff <(git show HEAD:m.yaml) m.yaml` passes `/dev/fd/N`) is read as one
+/// file, held to the same size limit: an endless writer is cut off, not read to the end.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_as_one_file_within_the_size_limit() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read(root().join("tests/fixtures/valid/norway.yaml")).expect("read");
+    // Writes `chunks` copies of `bytes` into a new pipe at `name`, from another thread
+    // (opening a pipe for writing waits for its reader).
+    let pipe = |name: &str, bytes: Vec<u8>, chunks: usize| {
+        let path = dir.path().join(name);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("run mkfifo");
+        assert!(made.success(), "mkfifo {}", path.display());
+        let at = path.clone();
+        let writer = std::thread::spawn(move || {
+            let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&at) else {
+                return;
+            };
+            for _ in 0..chunks {
+                // The reader closes the pipe once it has read enough.
+                if f.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+        });
+        (path, writer)
+    };
+
+    let (path, writer) = pipe("manifest", text.clone(), 1);
+    let from_pipe = load(&path, &Limits::default());
+    writer.join().expect("writer");
+    assert!(from_pipe.problems.is_empty(), "{:?}", codes(&from_pipe));
+    let from_file = load(
+        &root().join("tests/fixtures/valid/norway.yaml"),
+        &Limits::default(),
+    );
+    assert_eq!(
+        serde_json::to_string(&from_pipe.manifest).expect("json"),
+        serde_json::to_string(&from_file.manifest).expect("json")
+    );
+
+    let limits = Limits {
+        max_file_bytes: 4096,
+        ..Limits::default()
+    };
+    let (path, writer) = pipe("endless", vec![b'#'; 1024], 1_000_000);
+    let too_large = load(&path, &limits);
+    writer.join().expect("writer");
+    assert_eq!(codes(&too_large), [Code::TooLarge]);
+}

@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 
 use kensa_engine::diff::{
-    EntityChange, EntityRef, FieldChange, ManifestDiff, NewViolation, Parties, ResolvedViolation,
-    StatusChange,
+    EntityChange, EntityRef, FieldChange, Gone, ManifestDiff, NewViolation, Parties,
+    ResolvedViolation, ResponsibilityMove, StatusChange,
 };
 use kensa_engine::report::Location;
 use kensa_engine::{Pattern, Severity, Status};
@@ -61,6 +61,26 @@ fn status_name(s: Option<Status>, lang: Lang) -> String {
     )
 }
 
+/// Why a resolved violation has no status now.
+fn gone_phrase(g: Option<Gone>, lang: Lang) -> &'static str {
+    match g {
+        Some(Gone::EntityRemoved) => t(lang, "対象が削除された", "entity removed"),
+        Some(Gone::RuleRemoved) => t(
+            lang,
+            "規則がカタログからなくなった",
+            "rule no longer in the catalogue",
+        ),
+        Some(Gone::NotEvaluated) | None => t(
+            lang,
+            "この対象では評価されなくなった",
+            "no longer evaluated for this entity",
+        ),
+    }
+}
+
+/// The marker of a new gap in the responsibility split (nobody does a requirement).
+const GAP: &str = "🕳️";
+
 /// `file:line:column`.
 fn place(loc: Option<&Location>) -> Option<String> {
     loc.map(|l| format!("{}:{}:{}", l.file, l.line, l.column))
@@ -93,6 +113,17 @@ fn parties(d: &ManifestDiff, ids: &[String], lang: Lang) -> String {
         .map(|p| party(d, p, lang))
         .collect::<Vec<_>>()
         .join(t(lang, "、", ", "))
+}
+
+/// `renamed: clinic.yaml → manifests/clinic.yaml`, when the manifest was renamed.
+fn rename_line(d: &ManifestDiff, lang: Lang) -> Option<String> {
+    let r = d.rename.as_ref()?;
+    Some(format!(
+        "{}: {} → {}",
+        t(lang, "名前の変更", "renamed"),
+        r.from,
+        r.to
+    ))
 }
 
 fn sides_line(d: &ManifestDiff) -> String {
@@ -138,6 +169,14 @@ fn counts_phrase(d: &ManifestDiff, lang: Lang) -> String {
             f.unchanged, f.still_violated
         ),
     });
+    let gaps = d.new_gaps();
+    if gaps > 0 {
+        parts.push(match lang {
+            Lang::Ja => format!("新たなギャップ (実施者なし) {gaps}"),
+            Lang::En if gaps == 1 => "1 new gap (nobody does it)".to_string(),
+            Lang::En => format!("{gaps} new gaps (nobody does them)"),
+        });
+    }
     parts.join(" · ")
 }
 
@@ -211,7 +250,7 @@ fn text_new(out: &mut String, v: &NewViolation, lang: Lang) {
 fn text_resolved(out: &mut String, v: &ResolvedViolation, lang: Lang) {
     let now = match v.now {
         Some(s) => format!("{}: {}", t(lang, "現在", "now"), s.label().get(lang)),
-        None => t(lang, "規則または対象がなくなった", "rule or entity gone").to_string(),
+        None => gone_phrase(v.gone, lang).to_string(),
     };
     let _ = writeln!(
         out,
@@ -250,6 +289,59 @@ fn text_parties(out: &mut String, d: &ManifestDiff, label: &str, p: &Parties, la
     }
 }
 
+fn text_move(out: &mut String, d: &ManifestDiff, m: &ResponsibilityMove, lang: Lang) {
+    let mut notes = Vec::new();
+    if m.newly_applies {
+        notes.push(t(lang, "新たに適用", "now applies"));
+    }
+    if m.no_longer_applies {
+        notes.push(t(lang, "適用されなくなった", "no longer applies"));
+    }
+    if m.new_gap {
+        notes.push(t(
+            lang,
+            "新たなギャップ: 実施者なし",
+            "new gap: nobody does it",
+        ));
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", notes.join(t(lang, "、", ", ")))
+    };
+    let _ = writeln!(out, "  {} {}{notes}", m.rule, m.entity);
+    let _ = writeln!(out, "      {}", m.title.get(lang));
+    let does = t(lang, "実施", "does");
+    let answers = t(lang, "説明責任", "answers for");
+    if m.no_longer_applies {
+        let _ = writeln!(
+            out,
+            "      {}: {}",
+            t(lang, "実施していた", "did"),
+            parties(d, &m.does.old, lang)
+        );
+        let _ = writeln!(
+            out,
+            "      {}: {}",
+            t(lang, "説明責任を負っていた", "answered for"),
+            parties(d, &m.accountable.old, lang)
+        );
+    } else if m.newly_applies {
+        let _ = writeln!(out, "      {does}: {}", parties(d, &m.does.new, lang));
+        let _ = writeln!(
+            out,
+            "      {answers}: {}",
+            parties(d, &m.accountable.new, lang)
+        );
+    } else {
+        text_parties(out, d, does, &m.does, lang);
+        text_parties(out, d, answers, &m.accountable, lang);
+    }
+    if let Some(fix) = &m.fix {
+        let _ = writeln!(out, "      {}: {}", t(lang, "対処", "fix"), fix.get(lang));
+    }
+}
+
 fn text_entity(out: &mut String, mark: char, e: &EntityRef) {
     let at = place(e.location.as_ref())
         .map(|p| format!("  {p}"))
@@ -284,6 +376,9 @@ pub fn text(d: &ManifestDiff, lang: Lang) -> String {
         d.institution_name, d.institution
     );
     let _ = writeln!(out, "{}", sides_line(d));
+    if let Some(r) = rename_line(d, lang) {
+        let _ = writeln!(out, "{r}");
+    }
     if d.old.as_of == d.new.as_of {
         let _ = writeln!(out, "{}: {}", t(lang, "判定日", "as of"), d.new.as_of);
     }
@@ -385,36 +480,7 @@ pub fn text(d: &ManifestDiff, lang: Lang) -> String {
             d.responsibility.len(),
         );
         for m in &d.responsibility {
-            let now = if m.newly_applies {
-                t(lang, "  (新たに適用)", "  (now applies)")
-            } else {
-                ""
-            };
-            let _ = writeln!(out, "  {} {}{now}", m.rule, m.entity);
-            let _ = writeln!(out, "      {}", m.title.get(lang));
-            if m.newly_applies {
-                let _ = writeln!(
-                    out,
-                    "      {}: {}",
-                    t(lang, "実施", "does"),
-                    parties(d, &m.does.new, lang)
-                );
-                let _ = writeln!(
-                    out,
-                    "      {}: {}",
-                    t(lang, "説明責任", "answers for"),
-                    parties(d, &m.accountable.new, lang)
-                );
-                continue;
-            }
-            text_parties(&mut out, d, t(lang, "実施", "does"), &m.does, lang);
-            text_parties(
-                &mut out,
-                d,
-                t(lang, "説明責任", "answers for"),
-                &m.accountable,
-                lang,
-            );
+            text_move(&mut out, d, m, lang);
         }
     }
 
@@ -622,8 +688,12 @@ fn md_status_rows(out: &mut String, rows: &[StatusChange], lang: Lang) {
     out.push('\n');
 }
 
-fn md_parties(d: &ManifestDiff, p: &Parties, newly: bool, lang: Lang) -> String {
-    if p.moved() && !newly {
+/// The parties of a move: before → after when they moved; only those after when the
+/// requirement newly applies, only those before when it no longer applies.
+fn md_parties(d: &ManifestDiff, p: &Parties, m: &ResponsibilityMove, lang: Lang) -> String {
+    if m.no_longer_applies {
+        esc(&parties(d, &p.old, lang))
+    } else if p.moved() && !m.newly_applies {
         format!(
             "{} → {}",
             esc(&parties(d, &p.old, lang)),
@@ -632,6 +702,96 @@ fn md_parties(d: &ManifestDiff, p: &Parties, newly: bool, lang: Lang) -> String 
     } else {
         esc(&parties(d, &p.new, lang))
     }
+}
+
+/// The requirements the change leaves with nobody doing them, and what to do.
+fn md_new_gaps(out: &mut String, d: &ManifestDiff, lang: Lang) {
+    let gaps: Vec<&ResponsibilityMove> = d.responsibility.iter().filter(|m| m.new_gap).collect();
+    let _ = writeln!(
+        out,
+        "### {GAP} {} ({})\n",
+        t(
+            lang,
+            "新たなギャップ: 実施者のいない事項",
+            "New gaps: requirements nobody does"
+        ),
+        count_of(gaps.len(), lang)
+    );
+    md_table_head(
+        out,
+        &[
+            t(lang, "規則", "Rule"),
+            t(lang, "対象", "Entity"),
+            t(lang, "以前の実施者", "Done before by"),
+            t(lang, "対処", "Fix"),
+        ],
+    );
+    for m in gaps.iter().take(MAX_ROWS) {
+        let before = if m.newly_applies {
+            esc(t(lang, "(新たに適用)", "(now applies)"))
+        } else {
+            esc(&parties(d, &m.does.old, lang))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {before} | {} |",
+            md_rule(&m.rule, m.title.get(lang)),
+            code(&m.entity),
+            m.fix
+                .as_ref()
+                .map_or_else(String::new, |x| esc(x.get(lang)))
+        );
+    }
+    md_more(out, gaps.len(), 4, lang);
+    out.push('\n');
+}
+
+fn md_moves(out: &mut String, d: &ManifestDiff, lang: Lang) {
+    let _ = writeln!(
+        out,
+        "### 🤝 {} ({})\n",
+        t(lang, "責任の移動", "Responsibility moves"),
+        count_of(d.responsibility.len(), lang)
+    );
+    md_table_head(
+        out,
+        &[
+            t(lang, "規則", "Rule"),
+            t(lang, "対象", "Entity"),
+            t(lang, "実施", "Does"),
+            t(lang, "説明責任", "Answers for"),
+        ],
+    );
+    for m in d.responsibility.iter().take(MAX_ROWS) {
+        let mut notes = String::new();
+        if m.newly_applies {
+            notes.push_str(t(lang, " 🆕 新たに適用", " 🆕 now applies"));
+        }
+        if m.no_longer_applies {
+            notes.push_str(t(lang, " ⏹️ 適用されなくなった", " ⏹️ no longer applies"));
+        }
+        if m.new_gap {
+            let _ = write!(
+                notes,
+                " {GAP} {}",
+                t(
+                    lang,
+                    "新たなギャップ: 実施者なし",
+                    "new gap: nobody does it"
+                )
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| {}{notes} | {} | {} | {} |",
+            md_rule(&m.rule, m.title.get(lang)),
+            code(&m.entity),
+            md_parties(d, &m.does, m, lang),
+            md_parties(d, &m.accountable, m, lang)
+        );
+    }
+    md_more(out, d.responsibility.len(), 4, lang);
+    out.push('\n');
 }
 
 /// The diff as a pull-request comment: a marker, the verdict, the counts, then each kind
@@ -644,6 +804,21 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "## kensa diff — {}\n", esc(&d.institution_name));
     let _ = writeln!(out, "**{}**\n", verdict(d, lang, fail_on));
+    let gaps = d.new_gaps();
+    if gaps > 0 {
+        let _ = writeln!(
+            out,
+            "**{GAP} {}**\n",
+            match lang {
+                Lang::Ja => format!("この変更で実施者のいない事項が {gaps} 件増えます"),
+                Lang::En if gaps == 1 => {
+                    "This change leaves 1 requirement with nobody doing it".to_string()
+                }
+                Lang::En =>
+                    format!("This change leaves {gaps} requirements with nobody doing them"),
+            }
+        );
+    }
     let _ = writeln!(
         out,
         "- {}: {} → {}",
@@ -651,6 +826,15 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
         code(&d.old.label),
         code(&d.new.label)
     );
+    if let Some(r) = &d.rename {
+        let _ = writeln!(
+            out,
+            "- {}: {} → {}",
+            t(lang, "名前の変更", "Renamed"),
+            code(&r.from),
+            code(&r.to)
+        );
+    }
     if d.old.as_of == d.new.as_of {
         let _ = writeln!(out, "- {}: {}", t(lang, "判定日", "As of"), d.new.as_of);
     } else {
@@ -685,26 +869,36 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
     out.push('\n');
 
     let f = &d.findings;
-    let _ = writeln!(
-        out,
-        "| 🆕 {} | ✅ {} | 🔄 {} | ❓ {} | ❌ {} | ➖ {} |",
-        t(lang, "新規の違反", "New violations"),
-        t(lang, "解消", "Resolved"),
-        t(lang, "状態の変化", "Status changes"),
-        t(lang, "評価不能", "Could not evaluate"),
-        t(lang, "違反のまま", "Still violated"),
-        t(lang, "変化なし", "Unchanged"),
-    );
-    let _ = writeln!(out, "|{}", " ---: |".repeat(6));
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} |\n",
+    let mut heads = vec![
+        format!("🆕 {}", t(lang, "新規の違反", "New violations")),
+        format!("✅ {}", t(lang, "解消", "Resolved")),
+        format!("🔄 {}", t(lang, "状態の変化", "Status changes")),
+        format!("❓ {}", t(lang, "評価不能", "Could not evaluate")),
+        format!("❌ {}", t(lang, "違反のまま", "Still violated")),
+        format!("🟰 {}", t(lang, "変化なし", "Unchanged")),
+    ];
+    let mut counts = vec![
         f.new.len(),
         f.resolved.len(),
         f.changed.len(),
         f.could_not_evaluate.len(),
         f.still_violated,
-        f.unchanged
+        f.unchanged,
+    ];
+    if gaps > 0 {
+        heads.push(format!("{GAP} {}", t(lang, "新たなギャップ", "New gaps")));
+        counts.push(gaps);
+    }
+    let _ = writeln!(out, "| {} |", heads.join(" | "));
+    let _ = writeln!(out, "|{}", " ---: |".repeat(heads.len()));
+    let _ = writeln!(
+        out,
+        "| {} |\n",
+        counts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
 
     if let Some(p) = &d.pattern {
@@ -827,7 +1021,7 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
         );
         for v in f.resolved.iter().take(MAX_ROWS) {
             let now = v.now.map_or_else(
-                || t(lang, "規則または対象がなくなった", "rule or entity gone").to_string(),
+                || gone_phrase(v.gone, lang).to_string(),
                 |s| format!("{} {}", status_icon(s), s.label().get(lang)),
             );
             let _ = writeln!(
@@ -850,39 +1044,11 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
         );
         md_status_rows(&mut out, &f.changed, lang);
     }
+    if gaps > 0 {
+        md_new_gaps(&mut out, d, lang);
+    }
     if !d.responsibility.is_empty() {
-        let _ = writeln!(
-            out,
-            "### 🤝 {} ({})\n",
-            t(lang, "責任の移動", "Responsibility moves"),
-            count_of(d.responsibility.len(), lang)
-        );
-        md_table_head(
-            &mut out,
-            &[
-                t(lang, "規則", "Rule"),
-                t(lang, "対象", "Entity"),
-                t(lang, "実施", "Does"),
-                t(lang, "説明責任", "Answers for"),
-            ],
-        );
-        for m in d.responsibility.iter().take(MAX_ROWS) {
-            let now = if m.newly_applies {
-                t(lang, " 🆕 新たに適用", " 🆕 now applies")
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "| {}{now} | {} | {} | {} |",
-                md_rule(&m.rule, m.title.get(lang)),
-                code(&m.entity),
-                md_parties(d, &m.does, m.newly_applies, lang),
-                md_parties(d, &m.accountable, m.newly_applies, lang)
-            );
-        }
-        md_more(&mut out, d.responsibility.len(), 4, lang);
-        out.push('\n');
+        md_moves(&mut out, d, lang);
     }
 
     let e = &d.entities;
@@ -899,7 +1065,7 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
             .chain(
                 e.removed
                     .iter()
-                    .map(|x| (t(lang, "➖ 削除", "➖ removed"), x)),
+                    .map(|x| (t(lang, "🗑️ 削除", "🗑️ removed"), x)),
             )
             .collect();
         if !listed.is_empty() {
@@ -1098,6 +1264,97 @@ vendors:
         assert!(md.contains("| ほか 7 件 | | | | |"), "{md}");
         assert_eq!(md, markdown(&d, Lang::Ja, Some(Severity::Critical)));
         assert_eq!(text(&d, Lang::Ja), text(&d, Lang::Ja));
+    }
+
+    /// Moving the EHR to the cloud with no contract leaves the lock-out with nobody: a new
+    /// gap, flagged on its row with what to do and counted in the summary.
+    #[test]
+    fn a_move_to_nobody_is_flagged_as_a_new_gap_and_counted() {
+        let old = mfa_off();
+        let new = old.replace("hosting: on_premise", "hosting: cloud_saas");
+        let d = diff_of(&old, &new);
+        let n = d.new_gaps();
+        assert!(n > 0, "{:#?}", d.responsibility);
+        let out = text(&d, Lang::En);
+        let counted = if n == 1 {
+            "1 new gap (nobody does it)".to_string()
+        } else {
+            format!("{n} new gaps (nobody does them)")
+        };
+        assert!(out.contains(&counted), "{out}");
+        assert!(
+            out.contains("  C-14-2-LOCKOUT system/ehr  (new gap: nobody does it)\n"),
+            "{out}"
+        );
+        assert!(out.contains(" → (nobody)\n      fix: "), "{out}");
+        let ja = text(&d, Lang::Ja);
+        assert!(
+            ja.contains(&format!("新たなギャップ (実施者なし) {n}")),
+            "{ja}"
+        );
+        assert!(ja.contains("(新たなギャップ: 実施者なし)"), "{ja}");
+        let md = markdown(&d, Lang::En, Some(Severity::High));
+        assert!(md.contains("**🕳️ This change leaves "), "{md}");
+        assert!(
+            md.contains(&format!("### 🕳️ New gaps: requirements nobody does ({n})")),
+            "{md}"
+        );
+        assert!(md.contains("| 🟰 Unchanged | 🕳️ New gaps |"), "{md}");
+        assert!(md.contains(" 🕳️ new gap: nobody does it |"), "{md}");
+        let json = serde_json::to_value(&d).expect("json");
+        assert!(
+            json["responsibility"].as_array().is_some_and(|r| r
+                .iter()
+                .any(|m| m["new_gap"] == true && m["fix"].is_object())),
+            "{json:#}"
+        );
+        // Back on premises: no new gap, and no gap line or column.
+        let back = diff_of(&new, &old);
+        assert_eq!(back.new_gaps(), 0);
+        assert!(!text(&back, Lang::En).contains("new gap"));
+        assert!(!markdown(&back, Lang::En, None).contains("🕳️"));
+    }
+
+    /// Requirements that stop applying are listed like those that start; a violation of a
+    /// removed entity says the entity was removed; each marker means one thing.
+    #[test]
+    fn what_stops_applying_and_what_was_removed_are_said_plainly() {
+        let on = diff_of(OLD, &mfa_off());
+        let off = diff_of(&mfa_off(), OLD);
+        let out = text(&on, Lang::En);
+        assert!(
+            out.contains("  C-14-2-LOCKOUT system/ehr  (now applies)\n"),
+            "{out}"
+        );
+        let out = text(&off, Lang::En);
+        assert!(
+            out.contains("  C-14-2-LOCKOUT system/ehr  (no longer applies)\n"),
+            "{out}"
+        );
+        assert!(out.contains("      did: "), "{out}");
+        let ja = text(&off, Lang::Ja);
+        assert!(ja.contains("(適用されなくなった)"), "{ja}");
+        let md = markdown(&off, Lang::En, None);
+        assert!(md.contains(" ⏹️ no longer applies |"), "{md}");
+
+        let with_pc = OLD.replace(
+            "vendors:\n",
+            "assets:\n  - { id: pc-1, name: 受付PC, kind: terminal_pc, systems: [ehr] }\nvendors:\n",
+        );
+        let removed = diff_of(&with_pc, OLD);
+        assert!(!removed.findings.resolved.is_empty(), "{removed:#?}");
+        let out = text(&removed, Lang::En);
+        assert!(out.contains("asset/pc-1  (entity removed)"), "{out}");
+        assert!(!out.contains("rule or entity gone"), "{out}");
+        let ja = text(&removed, Lang::Ja);
+        assert!(ja.contains("asset/pc-1  (対象が削除された)"), "{ja}");
+        let md = markdown(&removed, Lang::En, None);
+        assert!(md.contains("| `asset/pc-1` | entity removed |"), "{md}");
+        assert!(md.contains("| 🗑️ removed | `asset/pc-1` |"), "{md}");
+        // ➖ is kept for "not applicable" alone, as in `kensa check --format markdown`.
+        for line in md.lines().filter(|l| l.contains('➖')) {
+            assert!(line.contains("➖ not applicable"), "{line}");
+        }
     }
 
     #[test]
