@@ -373,6 +373,8 @@ pub enum SchemaKind {
     Split,
     /// The JSON output of `kensa diff` (`schemas/diff.v1.schema.json`).
     Diff,
+    /// The JSON output of `kensa history` (`schemas/history.v1.schema.json`).
+    History,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -64,6 +64,9 @@ fn main() -> ExitCode {
             args::SchemaKind::Diff => {
                 write!(out, "{}", kensa_engine::diff::diff_schema_text())
             }
+            args::SchemaKind::History => {
+                write!(out, "{}", kensa_history::history::history_schema_text())
+            }
         }
         .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),

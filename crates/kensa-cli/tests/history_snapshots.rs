@@ -1027,8 +1027,8 @@ fn history_in_a_shallow_clone() {
     );
 }
 
-/// A clone of depth 1 (what actions/checkout fetches by default): no change of the
-/// manifest is within reach.
+/// A clone of depth 1 (what actions/checkout fetches by default): its one commit is read
+/// as the oldest state there is.
 #[test]
 fn history_in_a_clone_of_depth_1() {
     let repo = clinic_repo();
@@ -1133,4 +1133,50 @@ fn diff_json_follows_the_committed_diff_schema() {
         ],
         "the runs cover every optional part of the schema"
     );
+}
+
+/// `kensa schema history` prints the committed schema, and `kensa history --format json`
+/// follows it, with an invalid commit, a rename and a merge in the timeline, and in a
+/// shallow clone (its oldest commit and blame marked).
+#[test]
+fn history_json_follows_the_committed_history_schema() {
+    let text =
+        std::fs::read_to_string(root().join("schemas/history.v1.schema.json")).expect("schema");
+    let printed = kensa().args(["schema", "history"]).output().expect("run");
+    assert_eq!(printed.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), text);
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+
+    let repo = clinic_repo();
+    let shallow = shallow_clone(repo.path(), "2");
+    for dir in [repo.path().to_path_buf(), shallow.path().join("clone")] {
+        let out = kensa_in(
+            &dir,
+            "en",
+            &[
+                "history",
+                "manifests/clinic.yaml",
+                "--as-of",
+                AS_OF,
+                "--format",
+                "json",
+            ],
+        )
+        .output()
+        .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(value["entries"].as_array().is_some_and(|e| !e.is_empty()));
+    }
 }
