@@ -6,7 +6,7 @@
 //! on, so commits whose manifest did not change cost nothing and a second run only reads
 //! the cache.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
@@ -101,15 +101,19 @@ pub enum Outcome {
         summary: Summary,
         /// Share of the applicable pairs that are satisfied, delegated or waived, in %.
         score: f64,
-        /// The violated pairs, as `rule` + `entity`.
-        violated: Vec<(String, String)>,
+        /// The violations this commit introduced, as `[rule, entity]`: violated here and
+        /// not in the last commit before it that reads (all of them for the first).
+        introduced: Vec<(String, String)>,
+        /// The violations this commit resolved: violated in the last commit before it
+        /// that reads, and not here.
+        resolved: Vec<(String, String)>,
     },
     /// The manifest did not read at that commit: its first problems.
     Invalid {
         /// `file:line:column: message`, in both languages.
         problems: Vec<Text>,
     },
-    /// The manifest was deleted at that commit.
+    /// The manifest was deleted at that commit (its violations end there).
     Removed,
 }
 
@@ -139,12 +143,97 @@ pub struct Blame {
     pub or_earlier: bool,
 }
 
+/// What evaluating one commit gave, as cached: every violated pair, whatever the
+/// commits around it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum Judgement {
+    Checked {
+        pattern: Pattern,
+        summary: Summary,
+        score: f64,
+        violated: Vec<(String, String)>,
+    },
+    Invalid {
+        problems: Vec<Text>,
+    },
+    Removed,
+}
+
 /// A cached evaluation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Cached {
-    outcome: Outcome,
+    outcome: Judgement,
     /// Titles and severities of the violated rules, for the blame.
     rules: BTreeMap<String, (Severity, Text)>,
+    /// kensa failed on it: shown, never cached.
+    #[serde(skip)]
+    internal: bool,
+}
+
+/// Version of the cache entries' format, part of their key.
+const CACHE_FORMAT: &str = "kensa.history-cache/2";
+
+/// Violated pairs, each held once for the whole timeline and named by a number.
+#[derive(Default)]
+struct Pairs {
+    ids: HashMap<(String, String), u32>,
+    names: Vec<(String, String)>,
+}
+
+impl Pairs {
+    /// The evaluation with its violated pairs as sorted numbers; rule titles go to
+    /// `rules`.
+    fn hold(&mut self, cached: Cached, rules: &mut BTreeMap<String, (Severity, Text)>) -> Held {
+        rules.extend(cached.rules);
+        let mut violated = Vec::new();
+        let outcome = match cached.outcome {
+            Judgement::Checked {
+                pattern,
+                summary,
+                score,
+                violated: pairs,
+            } => {
+                for pair in pairs {
+                    let next = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                    let id = *self.ids.entry(pair).or_insert_with_key(|p| {
+                        self.names.push(p.clone());
+                        next
+                    });
+                    violated.push(id);
+                }
+                violated.sort_unstable();
+                violated.dedup();
+                Judgement::Checked {
+                    pattern,
+                    summary,
+                    score,
+                    violated: Vec::new(),
+                }
+            }
+            other => other,
+        };
+        Held { outcome, violated }
+    }
+
+    /// The pairs of `ids`, sorted by rule and entity.
+    fn named(&self, ids: impl Iterator<Item = u32>) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = ids.map(|i| self.names[i as usize].clone()).collect();
+        out.sort();
+        out
+    }
+}
+
+/// An evaluation held for the timeline.
+struct Held {
+    outcome: Judgement,
+    /// Its violated pairs (numbers from [`Pairs`]), sorted.
+    violated: Vec<u32>,
+}
+
+/// The members of sorted `a` that are not in sorted `b`.
+fn minus<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    a.iter().copied().filter(|x| b.binary_search(x).is_err())
 }
 
 /// Evaluates the history of `path` from `from`, reporting progress as (done, total).
@@ -174,14 +263,17 @@ pub fn history(
         AsOf::Commit => commit_date(change).date_naive(),
     };
     // What the cache already knows; the rest is evaluated below.
-    let mut results: Vec<Option<Cached>> = changes
+    let mut pairs = Pairs::default();
+    let mut rules: BTreeMap<String, (Severity, Text)> = BTreeMap::new();
+    let mut results: Vec<Option<Held>> = changes
         .iter()
         .map(|change| match change.entry {
-            None => Some(Cached {
-                outcome: Outcome::Removed,
-                rules: BTreeMap::new(),
+            None => Some(Held {
+                outcome: Judgement::Removed,
+                violated: Vec::new(),
             }),
-            Some(id) => read_cache(&cache, &cache_key(id, fingerprint, judged(change))),
+            Some(id) => read_cache(&cache, &cache_key(id, fingerprint, judged(change)))
+                .map(|c| pairs.hold(c, &mut rules)),
         })
         .collect();
     let missing: Vec<usize> = (0..total).filter(|&i| results[i].is_none()).collect();
@@ -247,14 +339,14 @@ pub fn history(
         for (i, result) in rx {
             match result {
                 Ok(cached) => {
-                    if let Some(id) = changes[i].entry {
+                    if let Some(id) = changes[i].entry.filter(|_| !cached.internal) {
                         write_cache(
                             &cache,
                             &cache_key(id, fingerprint, judged(&changes[i])),
                             &cached,
                         );
                     }
-                    results[i] = Some(cached);
+                    results[i] = Some(pairs.hold(cached, &mut rules));
                     done += 1;
                     progress(done, total);
                 }
@@ -268,13 +360,37 @@ pub fn history(
         return Err(e);
     }
     let mut entries = Vec::with_capacity(total);
-    let mut rules: BTreeMap<String, (Severity, Text)> = BTreeMap::new();
-    for (i, (change, cached)) in changes.iter().zip(results).enumerate() {
-        let cached = cached.unwrap_or(Cached {
-            outcome: Outcome::Removed,
-            rules: BTreeMap::new(),
+    // Each entry's violated pairs, for the entries that read (a removed manifest has
+    // none).
+    let mut sets: Vec<Option<Vec<u32>>> = Vec::with_capacity(total);
+    let mut before: Vec<u32> = Vec::new();
+    for (i, (change, held)) in changes.iter().zip(results).enumerate() {
+        let held = held.unwrap_or(Held {
+            outcome: Judgement::Removed,
+            violated: Vec::new(),
         });
-        rules.extend(cached.rules);
+        let outcome = match held.outcome {
+            Judgement::Checked {
+                pattern,
+                summary,
+                score,
+                ..
+            } => Outcome::Checked {
+                pattern,
+                summary,
+                score,
+                introduced: pairs.named(minus(&held.violated, &before)),
+                resolved: pairs.named(minus(&before, &held.violated)),
+            },
+            Judgement::Invalid { problems } => Outcome::Invalid { problems },
+            Judgement::Removed => Outcome::Removed,
+        };
+        if matches!(outcome, Outcome::Invalid { .. }) {
+            sets.push(None);
+        } else {
+            before.clone_from(&held.violated);
+            sets.push(Some(held.violated));
+        }
         entries.push(Entry {
             commit: change.commit.to_string(),
             short: change.short.clone(),
@@ -284,11 +400,11 @@ pub fn history(
             path: change.path.clone(),
             renamed_from: change.renamed_from.clone(),
             boundary: has_boundary && i == 0,
-            outcome: cached.outcome,
+            outcome,
         });
     }
     progress(total, total);
-    let open = blame(&entries, &rules, walked.truncated);
+    let open = blame(&entries, &sets, &pairs, &rules, walked.truncated);
     Ok(Timeline {
         version: HISTORY_VERSION.to_string(),
         path: path.to_string(),
@@ -328,8 +444,9 @@ fn evaluate(
 ) -> Cached {
     let Some(snapshot) = snapshot else {
         return Cached {
-            outcome: Outcome::Removed,
+            outcome: Judgement::Removed,
             rules: BTreeMap::new(),
+            internal: false,
         };
     };
     let loaded = reuse.load_bytes(&change.path, snapshot.files, &Limits::default());
@@ -354,8 +471,9 @@ fn evaluate(
             })
             .collect();
         return Cached {
-            outcome: Outcome::Invalid { problems },
+            outcome: Judgement::Invalid { problems },
             rules: BTreeMap::new(),
+            internal: false,
         };
     };
     let options = Options {
@@ -367,12 +485,7 @@ fn evaluate(
         match kensa_engine::check_with(manifest, &loaded.sources, catalogue, &options, memo) {
             Ok(r) => r,
             Err(e) => {
-                return Cached {
-                    outcome: Outcome::Invalid {
-                        problems: vec![Text::new(e.to_string(), e.to_string())],
-                    },
-                    rules: BTreeMap::new(),
-                };
+                return internal_error(&e.to_string());
             }
         };
     let mut rules = BTreeMap::new();
@@ -388,13 +501,32 @@ fn evaluate(
             .or_insert_with(|| (f.severity, (*f.title).clone()));
     }
     Cached {
-        outcome: Outcome::Checked {
+        outcome: Judgement::Checked {
             pattern: report.patterns.institution,
             score: score(&report.summary),
             summary: report.summary,
             violated,
         },
         rules,
+        internal: false,
+    }
+}
+
+/// A commit that kensa itself failed on: shown as not read, never as compliant.
+fn internal_error(what: &str) -> Cached {
+    Cached {
+        outcome: Judgement::Invalid {
+            problems: vec![Text::new(
+                format!(
+                    "kensa の内部エラーで評価できませんでした ({what})。不具合として報告してください"
+                ),
+                format!(
+                    "kensa could not evaluate it because of an internal error ({what}); please report it as a bug"
+                ),
+            )],
+        },
+        rules: BTreeMap::new(),
+        internal: true,
     }
 }
 
@@ -412,39 +544,39 @@ pub fn score(s: &Summary) -> f64 {
     (pct * 10.0).round() / 10.0
 }
 
-/// The compliance blame: for each violation open at the newest checked entry, the oldest
-/// entry of the run (newest backwards) in which it is violated. Entries that did not read
-/// neither start nor break a run.
+/// The compliance blame: for each violation open at the newest entry that reads, the
+/// oldest entry of the run (newest backwards) in which it is violated. Entries that did
+/// not read neither start nor break a run.
 fn blame(
     entries: &[Entry],
+    sets: &[Option<Vec<u32>>],
+    pairs: &Pairs,
     rules: &BTreeMap<String, (Severity, Text)>,
     truncated: bool,
 ) -> Vec<Blame> {
-    let checked: Vec<(&Entry, BTreeSet<&(String, String)>)> = entries
+    let read: Vec<(&Entry, &[u32])> = entries
         .iter()
-        .filter_map(|e| match &e.outcome {
-            Outcome::Checked { violated, .. } => Some((e, violated.iter().collect())),
-            Outcome::Removed => Some((e, BTreeSet::new())),
-            Outcome::Invalid { .. } => None,
-        })
+        .zip(sets)
+        .filter_map(|(e, s)| s.as_deref().map(|s| (e, s)))
         .collect();
-    let Some((_, open)) = checked.last() else {
+    let Some((_, open)) = read.last() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for pair in open {
-        let mut since = checked.len() - 1;
-        while since > 0 && checked[since - 1].1.contains(pair) {
+    for &id in *open {
+        let mut since = read.len() - 1;
+        while since > 0 && read[since - 1].1.binary_search(&id).is_ok() {
             since -= 1;
         }
-        let e = checked[since].0;
+        let e = read[since].0;
+        let (rule, entity) = &pairs.names[id as usize];
         let (severity, title) = rules
-            .get(&pair.0)
+            .get(rule)
             .cloned()
-            .unwrap_or((Severity::Medium, Text::new(pair.0.clone(), pair.0.clone())));
+            .unwrap_or((Severity::Medium, Text::new(rule.clone(), rule.clone())));
         out.push(Blame {
-            rule: pair.0.clone(),
-            entity: pair.1.clone(),
+            rule: rule.clone(),
+            entity: entity.clone(),
             severity,
             title,
             since: e.commit.clone(),
@@ -463,6 +595,7 @@ fn blame(
 fn catalogue_fingerprint(catalogue: &Catalogue) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
+    CACHE_FORMAT.hash(&mut h);
     serde_json::to_string(&catalogue.rules)
         .unwrap_or_default()
         .hash(&mut h);

@@ -730,7 +730,8 @@ mod tests {
                 ..Summary::default()
             },
             score,
-            violated: Vec::new(),
+            introduced: Vec::new(),
+            resolved: Vec::new(),
         }
     }
 

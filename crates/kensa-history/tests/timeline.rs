@@ -114,11 +114,16 @@ fn every_commit_reads_as_if_checked_on_its_own() {
         runs.push(serde_json::to_string_pretty(&tl).expect("json"));
         follows_the_schema(&tl);
         let mut kinds = [0usize; 3];
+        // The violations of the last commit that read, to check each entry's changes.
+        let mut before: std::collections::BTreeSet<(String, String)> = Default::default();
         for e in &tl.entries {
             let commit = Oid::from_str(&e.commit).expect("oid");
             let snapshot = repo.snapshot(commit, &e.path).expect("snapshot");
             match (&e.outcome, snapshot) {
-                (Outcome::Removed, None) => kinds[2] += 1,
+                (Outcome::Removed, None) => {
+                    before.clear();
+                    kinds[2] += 1;
+                }
                 (Outcome::Invalid { problems }, Some(s)) => {
                     let loaded = load_bytes(&e.path, s.files, &Limits::default());
                     assert!(!loaded.problems.is_empty(), "{}", e.message);
@@ -130,7 +135,8 @@ fn every_commit_reads_as_if_checked_on_its_own() {
                         pattern,
                         summary,
                         score: got,
-                        violated,
+                        introduced,
+                        resolved,
                     },
                     Some(s),
                 ) => {
@@ -142,13 +148,17 @@ fn every_commit_reads_as_if_checked_on_its_own() {
                         threads: 1,
                     };
                     let report = check(m, &loaded.sources, &catalogue, &options).expect("check");
-                    let expected: Vec<(String, String)> = report
+                    let now: std::collections::BTreeSet<(String, String)> = report
                         .findings
                         .iter()
                         .filter(|f| f.status == Status::Violated)
                         .map(|f| (f.rule.clone(), f.entity.clone()))
                         .collect();
-                    assert_eq!(violated, &expected, "{}", e.message);
+                    let added: Vec<_> = now.difference(&before).cloned().collect();
+                    let gone: Vec<_> = before.difference(&now).cloned().collect();
+                    assert_eq!(introduced, &added, "{}", e.message);
+                    assert_eq!(resolved, &gone, "{}", e.message);
+                    before = now;
                     assert_eq!(
                         serde_json::to_value(summary).expect("json"),
                         serde_json::to_value(&report.summary).expect("json"),
