@@ -32,7 +32,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what it checks, why, its source, how to fix, an example.
     Explain(ExplainArgs),
-    /// Print a JSON Schema: of manifest v1 (default) or of `kensa check --format json`.
+    /// Print a JSON Schema: of manifest v1 (default), or of the JSON output of `kensa check`,
+    /// `kensa split` or `kensa diff`.
     Schema(SchemaArgs),
     /// Write a commented starting manifest; never overwrites a file.
     Init(InitArgs),
@@ -41,6 +42,88 @@ pub enum Command {
     /// The responsibility split: who does and who answers for each requirement, and the gaps
     /// (exit 0 no gap, 1 gaps, 2 errors).
     Split(SplitArgs),
+    /// What a change does to compliance: entities, findings, responsibility and pattern,
+    /// between two manifests, two git revisions, or a revision and the working tree (exit 1
+    /// when it introduces findings at or above --fail-on).
+    Diff(DiffArgs),
+    /// The compliance history of a manifest in git: a timeline of the commits that changed
+    /// it, and the commit that introduced each open violation.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// OLD and NEW manifests (files, folders, or pipes such as `<(git show REV:PATH)`); with
+    /// --rev, one path: the manifest in the repository as it is at the head (for
+    /// `BASE..HEAD` it need not exist in the working tree).
+    #[arg(value_name = "PATH", num_args = 1..=2)]
+    pub paths: Vec<PathBuf>,
+    /// Compare the manifest at two revisions, read from git objects: `BASE..HEAD`
+    /// (`BASE...HEAD` compares HEAD with its merge base with BASE). One revision `BASE`
+    /// compares it with the manifest in the working tree, as `git diff BASE -- PATH` does.
+    /// Renames are followed from the head back to the base.
+    #[arg(long, value_name = "BASE[..HEAD]")]
+    pub rev: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when the change introduces a violation at or above this severity.
+    #[arg(long, value_enum, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// The date both sides are judged on (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// A folder of extra Cedar policies; may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For the terminal.
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// The whole diff as JSON.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The manifest (a file or folder) in a git repository.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Where to start walking back (default: HEAD).
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub rev: String,
+    /// The date every commit is judged on (default: today), or `commit` to judge each
+    /// commit on its own date.
+    #[arg(long, value_name = "YYYY-MM-DD|commit")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: HistoryFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A folder of extra Cedar policies; may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// A timeline for the terminal.
+    Text,
+    /// The whole timeline as JSON.
+    Json,
+    /// One line per commit, for spreadsheets.
+    Csv,
+    /// One self-contained page with the trend as a chart.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -288,6 +371,10 @@ pub enum SchemaKind {
     Findings,
     /// The JSON output of `kensa split` (`schemas/split.v1.schema.json`).
     Split,
+    /// The JSON output of `kensa diff` (`schemas/diff.v1.schema.json`).
+    Diff,
+    /// The JSON output of `kensa history` (`schemas/history.v1.schema.json`).
+    History,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

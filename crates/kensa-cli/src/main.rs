@@ -5,6 +5,7 @@
 mod args;
 mod check;
 mod diagnostics;
+mod history;
 mod init;
 mod portfolio;
 mod rules;
@@ -60,11 +61,19 @@ fn main() -> ExitCode {
             args::SchemaKind::Split => {
                 write!(out, "{}", kensa_engine::split::split_schema_text())
             }
+            args::SchemaKind::Diff => {
+                write!(out, "{}", kensa_engine::diff::diff_schema_text())
+            }
+            args::SchemaKind::History => {
+                write!(out, "{}", kensa_history::history::history_schema_text())
+            }
         }
         .map(|()| Exit::Success),
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
         Command::Merge(m) => portfolio::merge_files(m, args.lang.into(), &mut out, &mut err),
         Command::Split(s) => split::run(s, args.lang.into(), &mut out, &mut err),
+        Command::Diff(d) => history::run_diff(d, args.lang.into(), &mut out, &mut err),
+        Command::History(h) => history::run_history(h, args.lang.into(), &mut out, &mut err),
     };
     let result = result.and_then(|code| out.flush().map(|()| code));
     match result {

@@ -56,6 +56,7 @@ fn child(entities: usize) {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0),
             },
+            None,
         )
         .expect("check");
         let total = start.elapsed().as_secs_f64();

@@ -89,7 +89,31 @@ pub struct Built {
 #[derive(Debug)]
 pub struct PendingEntity {
     uid: EntityUid,
-    attrs: HashMap<String, RestrictedExpression>,
+    attrs: Vec<(&'static str, Val)>,
+}
+
+/// An attribute value, kept plain until Cedar needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Val {
+    Str(String),
+    Bool(bool),
+    Long(i64),
+    Date(NaiveDate),
+    Set(Vec<String>),
+}
+
+impl Val {
+    fn expression(self) -> RestrictedExpression {
+        match self {
+            Val::Str(s) => RestrictedExpression::new_string(s),
+            Val::Bool(b) => RestrictedExpression::new_bool(b),
+            Val::Long(l) => RestrictedExpression::new_long(l),
+            Val::Date(d) => RestrictedExpression::new_datetime(iso_date(d)),
+            Val::Set(items) => RestrictedExpression::new_set(
+                items.into_iter().map(RestrictedExpression::new_string),
+            ),
+        }
+    }
 }
 
 impl PendingEntity {
@@ -99,8 +123,51 @@ impl PendingEntity {
     /// A [`BuildError`] when an attribute does not evaluate (a defect in kensa).
     pub fn into_entity(self) -> Result<Entity, BuildError> {
         let id = self.uid.to_string();
-        Entity::new(self.uid, self.attrs, HashSet::new())
-            .map_err(|e| BuildError(format!("{id}: {e}")))
+        let attrs: HashMap<String, RestrictedExpression> = self
+            .attrs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.expression()))
+            .collect();
+        Entity::new(self.uid, attrs, HashSet::new()).map_err(|e| BuildError(format!("{id}: {e}")))
+    }
+
+    /// Everything Cedar is shown of the entity, as bytes: two entities with the same
+    /// identity get the same answers from the same policies on the same date.
+    #[must_use]
+    pub fn identity(&self) -> Vec<u8> {
+        fn text(out: &mut Vec<u8>, s: &str) {
+            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+        let mut out = Vec::with_capacity(64 + self.attrs.len() * 24);
+        text(&mut out, &self.uid.type_name().to_string());
+        text(&mut out, self.uid.id().unescaped());
+        for (k, v) in &self.attrs {
+            text(&mut out, k);
+            match v {
+                Val::Str(s) => {
+                    out.push(0);
+                    text(&mut out, s);
+                }
+                Val::Bool(b) => out.extend([1, u8::from(*b)]),
+                Val::Long(l) => {
+                    out.push(2);
+                    out.extend_from_slice(&l.to_le_bytes());
+                }
+                Val::Date(d) => {
+                    out.push(3);
+                    out.extend_from_slice(&d.to_epoch_days().to_le_bytes());
+                }
+                Val::Set(items) => {
+                    out.push(4);
+                    out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+                    for i in items {
+                        text(&mut out, i);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -115,54 +182,44 @@ impl std::fmt::Display for BuildError {
     }
 }
 
+/// Attributes in the order they are set (a later value of a name replaces the earlier
+/// one when Cedar reads them).
 #[derive(Default)]
-struct Attrs(HashMap<String, RestrictedExpression>);
+struct Attrs(Vec<(&'static str, Val)>);
 
 impl Attrs {
-    fn s(&mut self, k: &str, v: impl Into<String>) {
-        self.0
-            .insert(k.to_string(), RestrictedExpression::new_string(v.into()));
+    fn s(&mut self, k: &'static str, v: impl Into<String>) {
+        self.0.push((k, Val::Str(v.into())));
     }
-    fn b(&mut self, k: &str, v: bool) {
-        self.0
-            .insert(k.to_string(), RestrictedExpression::new_bool(v));
+    fn b(&mut self, k: &'static str, v: bool) {
+        self.0.push((k, Val::Bool(v)));
     }
-    fn l(&mut self, k: &str, v: usize) {
-        let v = i64::try_from(v).unwrap_or(i64::MAX);
+    fn l(&mut self, k: &'static str, v: usize) {
         self.0
-            .insert(k.to_string(), RestrictedExpression::new_long(v));
+            .push((k, Val::Long(i64::try_from(v).unwrap_or(i64::MAX))));
     }
-    fn ol(&mut self, k: &str, v: Option<u32>) {
+    fn ol(&mut self, k: &'static str, v: Option<u32>) {
         if let Some(v) = v {
-            self.0
-                .insert(k.to_string(), RestrictedExpression::new_long(i64::from(v)));
+            self.0.push((k, Val::Long(i64::from(v))));
         }
     }
-    fn ob(&mut self, k: &str, v: Option<bool>) {
+    fn ob(&mut self, k: &'static str, v: Option<bool>) {
         if let Some(v) = v {
             self.b(k, v);
         }
     }
-    fn d(&mut self, k: &str, v: Option<NaiveDate>) {
+    fn d(&mut self, k: &'static str, v: Option<NaiveDate>) {
         if let Some(v) = v {
-            self.0.insert(
-                k.to_string(),
-                RestrictedExpression::new_datetime(iso_date(v)),
-            );
+            self.0.push((k, Val::Date(v)));
         }
     }
-    fn set<I, S>(&mut self, k: &str, v: I)
+    fn set<I, S>(&mut self, k: &'static str, v: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.0.insert(
-            k.to_string(),
-            RestrictedExpression::new_set(
-                v.into_iter()
-                    .map(|s| RestrictedExpression::new_string(s.into())),
-            ),
-        );
+        self.0
+            .push((k, Val::Set(v.into_iter().map(Into::into).collect())));
     }
     fn log(&mut self, log: Option<&AccessLog>) {
         self.b("access_log_recorded", log.is_some());

@@ -1,7 +1,7 @@
 //! Evaluation: one `applies` and one `violates` request per entity, against only the
 //! policies of its type, and one status for every (rule, entity) pair.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -65,7 +65,96 @@ pub fn check(
     catalogue: &Catalogue,
     options: &Options,
 ) -> Result<Report, EngineError> {
-    check_timed(manifest, sources, catalogue, options).map(|(r, _)| r)
+    check_timed(manifest, sources, catalogue, options, None).map(|(r, _)| r)
+}
+
+/// As [`check`], asking Cedar only about entities `memo` has not seen: for evaluating
+/// many versions of one manifest (its history) with one catalogue. The report is the same
+/// as [`check`] gives.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_with(
+    manifest: &Manifest,
+    sources: &SourceSet,
+    catalogue: &Catalogue,
+    options: &Options,
+    memo: &mut Memo,
+) -> Result<Report, EngineError> {
+    check_timed(manifest, sources, catalogue, options, Some(memo)).map(|(r, _)| r)
+}
+
+/// Cedar's answers for entities already evaluated, by everything Cedar is shown of them
+/// ([`PendingEntity::identity`]). Keep one per catalogue: the answers depend on its
+/// policies. Answers not used by the last two checks are forgotten.
+#[derive(Debug, Default)]
+pub struct Memo {
+    as_of: Option<NaiveDate>,
+    answers: HashMap<Vec<u8>, (Option<Outcome>, u64)>,
+    generation: u64,
+    asked: usize,
+    reused: usize,
+}
+
+impl Memo {
+    /// An empty memory.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Entities Cedar was asked about, and entities answered from memory, since the start.
+    #[must_use]
+    pub fn counts(&self) -> (usize, usize) {
+        (self.asked, self.reused)
+    }
+
+    /// The outcomes of `entities`, from memory or from Cedar.
+    fn outcomes(
+        &mut self,
+        entities: Vec<PendingEntity>,
+        subjects: &[Subject],
+        catalogue: &Catalogue,
+        as_of: NaiveDate,
+        threads: usize,
+    ) -> Result<Vec<Option<Outcome>>, EngineError> {
+        if self.as_of != Some(as_of) {
+            self.answers.clear();
+            self.as_of = Some(as_of);
+        }
+        self.generation += 1;
+        let generation = self.generation;
+        let mut out: Vec<Option<Option<Outcome>>> = Vec::with_capacity(subjects.len());
+        let mut missing = Vec::new();
+        let mut missing_keys = Vec::new();
+        let mut missing_subjects = Vec::new();
+        for (e, s) in entities.into_iter().zip(subjects) {
+            let key = e.identity();
+            if let Some((answer, used)) = self.answers.get_mut(&key) {
+                *used = generation;
+                out.push(Some(answer.clone()));
+                self.reused += 1;
+            } else {
+                out.push(None);
+                missing.push(e);
+                missing_keys.push(key);
+                missing_subjects.push(s);
+            }
+        }
+        self.asked += missing.len();
+        let answers = evaluate_all(missing, &missing_subjects, catalogue, as_of, threads)?;
+        let mut answers = missing_keys.into_iter().zip(answers);
+        for slot in &mut out {
+            if slot.is_none()
+                && let Some((key, answer)) = answers.next()
+            {
+                *slot = Some(answer.clone());
+                self.answers.insert(key, (answer, generation));
+            }
+        }
+        self.answers.retain(|_, (_, used)| *used + 2 > generation);
+        Ok(out.into_iter().map(Option::flatten).collect())
+    }
 }
 
 /// As [`check`], also returning the time spent in each phase.
@@ -78,6 +167,7 @@ pub fn check_timed(
     sources: &SourceSet,
     catalogue: &Catalogue,
     options: &Options,
+    memo: Option<&mut Memo>,
 ) -> Result<(Report, Timings), EngineError> {
     let mut timings = Timings::default();
     let t0 = std::time::Instant::now();
@@ -91,7 +181,13 @@ pub fn check_timed(
     timings.build = t0.elapsed();
 
     let t1 = std::time::Instant::now();
-    let outcomes = evaluate_all(entities, &subjects, catalogue, as_of, options.threads)?;
+    let outcomes = match memo {
+        Some(memo) => memo.outcomes(entities, &subjects, catalogue, as_of, options.threads)?,
+        None => {
+            let all: Vec<&Subject> = subjects.iter().collect();
+            evaluate_all(entities, &all, catalogue, as_of, options.threads)?
+        }
+    };
     timings.evaluate = t1.elapsed();
 
     let t2 = std::time::Instant::now();
@@ -356,7 +452,7 @@ pub fn check_timed(
 }
 
 /// What Cedar said about one entity, as indexes into [`Catalogue::rules`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Outcome {
     applies: Vec<usize>,
     violated: Vec<usize>,
@@ -385,7 +481,7 @@ const PARALLEL_FROM: usize = 2 * BATCH;
 /// in the order of `subjects` whatever the number of threads.
 fn evaluate_all(
     mut entities: Vec<PendingEntity>,
-    subjects: &[Subject],
+    subjects: &[&Subject],
     catalogue: &Catalogue,
     as_of: NaiveDate,
     threads: usize,
@@ -406,7 +502,7 @@ fn evaluate_all(
     }
     // Contiguous shares of about equal cost (the policies an entity is evaluated
     // against), cut from the end so that each share moves out without copying.
-    let cost = |s: &Subject| {
+    let cost = |s: &&Subject| {
         1 + catalogue.by_type.get(s.cedar_type).map_or(0, |t| {
             t.applies.num_of_policies() + t.violates.num_of_policies()
         })
@@ -474,7 +570,7 @@ impl Queries {
 
 fn evaluate_range(
     entities: Vec<PendingEntity>,
-    subjects: &[Subject],
+    subjects: &[&Subject],
     catalogue: &Catalogue,
     as_of: NaiveDate,
 ) -> Result<Vec<Option<Outcome>>, EngineError> {
@@ -766,10 +862,6 @@ fn explain_pattern(manifest: &Manifest, systems: &[Pattern], institution: Patter
             ),
         );
     }
-    let mut counts: BTreeMap<Pattern, usize> = BTreeMap::new();
-    for p in systems {
-        *counts.entry(*p).or_default() += 1;
-    }
     let cloud = systems.iter().filter(|p| p.is_cloud()).count();
     let onprem = systems.len() - cloud;
     if cloud > 0 && onprem > 0 {
@@ -779,32 +871,53 @@ fn explain_pattern(manifest: &Manifest, systems: &[Pattern], institution: Patter
                 institution.numeral()
             ),
             format!(
-                "{onprem} on-premise and {cloud} cloud-service systems. The guideline does not cover a mix, so the institution takes the strictest (on-premise); {staff_en}: pattern {}. Each system is still evaluated under its own pattern",
-                institution.code()
-            ),
-        )
-    } else if cloud > 0 {
-        Text::new(
-            format!(
-                "すべてのシステム ({cloud}件) がクラウドサービス型で、{staff_ja}ことからパターン{}です",
-                institution.numeral()
-            ),
-            format!(
-                "all {cloud} systems are cloud services and {staff_en}: pattern {}",
+                "{} and {}. The guideline does not cover a mix, so the institution takes the strictest (on-premise); {staff_en}: pattern {}. Each system is still evaluated under its own pattern",
+                count_en(onprem, "on-premise system"),
+                count_en(cloud, "cloud-service system"),
                 institution.code()
             ),
         )
     } else {
+        let n = systems.len();
+        let (kind_ja, one_en, all_en) = if cloud > 0 {
+            (
+                "クラウドサービス型",
+                "is a cloud service",
+                "are cloud services",
+            )
+        } else {
+            ("オンプレミス型", "is on-premise", "are on-premise")
+        };
+        let (subject_ja, subject_en) = if n == 1 {
+            (
+                "システム (1件)".to_string(),
+                format!("its only system {one_en}"),
+            )
+        } else {
+            (
+                format!("すべてのシステム ({n}件)"),
+                format!("all {n} systems {all_en}"),
+            )
+        };
         Text::new(
             format!(
-                "すべてのシステム ({onprem}件) がオンプレミス型で、{staff_ja}ことからパターン{}です",
+                "{subject_ja} が{kind_ja}で、{staff_ja}ことからパターン{}です",
                 institution.numeral()
             ),
             format!(
-                "all {onprem} systems are on-premise and {staff_en}: pattern {}",
+                "{subject_en} and {staff_en}: pattern {}",
                 institution.code()
             ),
         )
+    }
+}
+
+/// `1 on-premise system`, `2 on-premise systems`.
+fn count_en(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod baseline;
 pub mod catalogue;
+pub mod diff;
 pub mod entities;
 pub mod evaluate;
 pub mod pattern;
@@ -18,6 +19,6 @@ pub mod report;
 pub mod split;
 
 pub use catalogue::{Catalogue, PolicyError, Rule, Severity, Volume};
-pub use evaluate::{EngineError, Options, Timings, check, check_timed};
+pub use evaluate::{EngineError, Memo, Options, Timings, check, check_timed, check_with};
 pub use pattern::Pattern;
 pub use report::{BaselineState, Finding, Report, Status, Summary};

@@ -359,7 +359,8 @@ pub fn findings_schema_text() -> String {
 
 /// The JSON Schema of a serialised type, in canonical form (sorted keys, optional fields
 /// not nullable).
-pub(crate) fn schema_text<T: JsonSchema>() -> String {
+#[must_use]
+pub fn schema_text<T: JsonSchema>() -> String {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<T>();
     let mut value = serde_json::to_value(schema).unwrap_or(serde_json::Value::Null);

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod model;
 pub mod problem;
 mod refs;
+pub mod reuse;
 pub mod schema;
 pub mod source;
 pub mod synthetic;
@@ -22,7 +23,8 @@ pub mod template;
 pub mod yaml;
 
 pub use limits::Limits;
-pub use load::{Loaded, load, load_str};
+pub use load::{Loaded, load, load_bytes, load_str};
 pub use manifest::{EntityKind, Manifest};
 pub use problem::{Code, Lang, Problem, Text};
+pub use reuse::Reuse;
 pub use source::{FileId, Origin, SourceFile, SourceSet, Span};

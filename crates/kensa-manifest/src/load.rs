@@ -45,7 +45,9 @@ pub(crate) struct ParsedFile {
 }
 
 /// Loads the manifest at `path`: a YAML file, or a folder whose `.yaml`/`.yml` files
-/// (recursively, hidden ones excluded) together describe one institution.
+/// (recursively, hidden ones excluded) together describe one institution. Anything that
+/// is not a folder (a pipe such as `/dev/fd/63`, a device) is read as one file, within
+/// the same size limit.
 #[must_use]
 pub fn load(path: &Path, limits: &Limits) -> Loaded {
     let mut sources = SourceSet::default();
@@ -64,12 +66,26 @@ pub fn load(path: &Path, limits: &Limits) -> Loaded {
         }
     };
 
+    let paths: Vec<(String, std::path::PathBuf)> =
+        files.into_iter().map(|f| (display(&f), f)).collect();
+    read_all(sources, problems, paths, limits, read_file)
+}
+
+/// Reads, decodes and parses each file, then checks and merges them. `read` gives a
+/// file's bytes (from disk, or from memory).
+fn read_all<T>(
+    mut sources: SourceSet,
+    mut problems: Vec<Problem>,
+    files: Vec<(String, T)>,
+    limits: &Limits,
+    mut read: impl FnMut(T, FileId, &Limits) -> Result<Vec<u8>, ReadError>,
+) -> Loaded {
     let mut parsed = Vec::new();
     let mut total: u64 = 0;
     let mut all_clean = true;
-    for file_path in files {
-        let file = sources.add(display(&file_path), Arc::from(""));
-        match read_file(&file_path, file, limits, &mut total) {
+    for (name, what) in files {
+        let file = sources.add(name, Arc::from(""));
+        match read(what, file, limits).and_then(|bytes| sized(bytes, file, limits, &mut total)) {
             Ok(text) => {
                 sources.set_text(file, Arc::clone(&text));
                 match parse_file(&text, file, limits) {
@@ -90,7 +106,6 @@ pub fn load(path: &Path, limits: &Limits) -> Loaded {
             }
         }
     }
-
     finish(sources, parsed, all_clean, problems)
 }
 
@@ -110,6 +125,34 @@ fn finish(
         manifest,
         problems,
     }
+}
+
+/// Loads a manifest from files already in memory (e.g. read from git objects): each
+/// `(path, bytes)` is one YAML file of the manifest, held to the same limits and checks as
+/// files on disk. An empty list is the same problem as a folder without YAML files.
+#[must_use]
+pub fn load_bytes(label: &str, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Loaded {
+    let mut sources = SourceSet::default();
+    let mut problems = Vec::new();
+    if files.is_empty() {
+        let file = sources.add(label.to_owned(), Arc::from(""));
+        problems.push(Problem::new(
+            Code::NoManifestFiles,
+            Origin { file, span: None },
+            Text::new(
+                format!("`{label}` に YAML ファイル（.yaml / .yml）がありません"),
+                format!("`{label}` has no YAML file (.yaml / .yml)"),
+            ),
+        ));
+        return Loaded {
+            sources,
+            manifest: None,
+            problems,
+        };
+    }
+    let mut files = files;
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    read_all(sources, problems, files, limits, |bytes, _, _| Ok(bytes))
 }
 
 /// Loads a manifest from text, as if read from a file at `path` (used by `kensa init`
@@ -149,7 +192,10 @@ fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
             ),
         )
     })?;
-    if meta.is_file() {
+    // Anything but a folder is one file: a regular file, and also a pipe or a character
+    // device (`kensa diff <(git show HEAD:m.yaml) m.yaml` passes `/dev/fd/N`). Reading
+    // stops one byte past the size limit, so an endless stream is refused, not read.
+    if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
@@ -251,11 +297,11 @@ fn io_reason_ja(e: &std::io::Error) -> &'static str {
 type ReadError = Box<(Problem, Option<Arc<str>>)>;
 
 fn read_file(
-    path: &Path,
+    path: std::path::PathBuf,
     file: FileId,
     limits: &Limits,
-    total: &mut u64,
-) -> Result<Arc<str>, ReadError> {
+) -> Result<Vec<u8>, ReadError> {
+    let path = path.as_path();
     let no_span = Origin { file, span: None };
     let unreadable = |e: &std::io::Error| {
         Box::new((
@@ -276,6 +322,17 @@ fn read_file(
         .take(limits.max_file_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| unreadable(&e))?;
+    Ok(bytes)
+}
+
+/// Holds a file's bytes to the size limits, then decodes them.
+fn sized(
+    bytes: Vec<u8>,
+    file: FileId,
+    limits: &Limits,
+    total: &mut u64,
+) -> Result<Arc<str>, ReadError> {
+    let no_span = Origin { file, span: None };
     let size = bytes.len() as u64;
     if size > limits.max_file_bytes {
         return Err(Box::new((
@@ -366,7 +423,11 @@ fn decode(mut bytes: Vec<u8>, file: FileId) -> Result<Arc<str>, ReadError> {
 }
 
 /// Parses one file and checks it against the schema.
-fn parse_file(text: &str, file: FileId, limits: &Limits) -> Result<ParsedFile, Vec<Problem>> {
+pub(crate) fn parse_file(
+    text: &str,
+    file: FileId,
+    limits: &Limits,
+) -> Result<ParsedFile, Vec<Problem>> {
     let root = yaml::parse(text, file, limits).map_err(|p| vec![*p])?;
     let tree = FileTree {
         file,
@@ -398,32 +459,51 @@ fn parse_file(text: &str, file: FileId, limits: &Limits) -> Result<ParsedFile, V
 }
 
 fn set_origins(tree: &FileTree<'_>, m: &mut ManifestFile) {
-    fn each<T>(tree: &FileTree<'_>, section: &str, items: &mut [T], set: impl Fn(&mut T, Origin)) {
+    each_origin(m, |section, index, origin| {
+        *origin = match index {
+            Some(i) => tree.origin(&[Seg::Key(section.to_owned()), Seg::Index(i)]),
+            None => tree.origin(&[Seg::Key(section.to_owned())]),
+        };
+    });
+}
+
+/// Calls `f` with every origin of `m`: its section, its index in a list section (`None`
+/// for `institution` and `documents`) and the origin itself.
+pub(crate) fn each_origin(
+    m: &mut ManifestFile,
+    mut f: impl FnMut(&str, Option<usize>, &mut Origin),
+) {
+    fn each<T>(
+        section: &str,
+        items: &mut [T],
+        origin: impl Fn(&mut T) -> &mut Origin,
+        f: &mut impl FnMut(&str, Option<usize>, &mut Origin),
+    ) {
         for (i, item) in items.iter_mut().enumerate() {
-            set(
-                item,
-                tree.origin(&[Seg::Key(section.to_owned()), Seg::Index(i)]),
-            );
+            f(section, Some(i), origin(item));
         }
     }
     if let Some(inst) = &mut m.institution {
-        inst.origin = tree.origin(&[Seg::Key("institution".to_owned())]);
+        f("institution", None, &mut inst.origin);
     }
     if let Some(docs) = &mut m.documents {
-        docs.origin = tree.origin(&[Seg::Key("documents".to_owned())]);
+        f("documents", None, &mut docs.origin);
     }
-    each(tree, "people", &mut m.people, |x, o| x.origin = o);
-    each(tree, "roles", &mut m.roles, |x, o| x.origin = o);
-    each(tree, "systems", &mut m.systems, |x, o| x.origin = o);
-    each(tree, "assets", &mut m.assets, |x, o| x.origin = o);
-    each(tree, "networks", &mut m.networks, |x, o| x.origin = o);
-    each(tree, "connections", &mut m.connections, |x, o| x.origin = o);
-    each(tree, "accounts", &mut m.accounts, |x, o| x.origin = o);
-    each(tree, "access_matrix", &mut m.access_matrix, |x, o| {
-        x.origin = o
-    });
-    each(tree, "vendors", &mut m.vendors, |x, o| x.origin = o);
-    each(tree, "contracts", &mut m.contracts, |x, o| x.origin = o);
-    each(tree, "backups", &mut m.backups, |x, o| x.origin = o);
-    each(tree, "exceptions", &mut m.exceptions, |x, o| x.origin = o);
+    each("people", &mut m.people, |x| &mut x.origin, &mut f);
+    each("roles", &mut m.roles, |x| &mut x.origin, &mut f);
+    each("systems", &mut m.systems, |x| &mut x.origin, &mut f);
+    each("assets", &mut m.assets, |x| &mut x.origin, &mut f);
+    each("networks", &mut m.networks, |x| &mut x.origin, &mut f);
+    each("connections", &mut m.connections, |x| &mut x.origin, &mut f);
+    each("accounts", &mut m.accounts, |x| &mut x.origin, &mut f);
+    each(
+        "access_matrix",
+        &mut m.access_matrix,
+        |x| &mut x.origin,
+        &mut f,
+    );
+    each("vendors", &mut m.vendors, |x| &mut x.origin, &mut f);
+    each("contracts", &mut m.contracts, |x| &mut x.origin, &mut f);
+    each("backups", &mut m.backups, |x| &mut x.origin, &mut f);
+    each("exceptions", &mut m.exceptions, |x| &mut x.origin, &mut f);
 }

@@ -10,7 +10,9 @@ use crate::manifest::{EntityKind, Manifest};
 use crate::model::{AccountKind, Documents, ManifestFile};
 use crate::problem::{Code, Problem, Text};
 use crate::schema::{Seg, did_you_mean};
-use crate::source::{Origin, SourceSet, Span};
+use crate::source::{FileId, Origin, SourceSet, Span};
+use crate::yaml::Node;
+use serde_saphyr::Spanned;
 
 fn ids(m: &ManifestFile, kind: EntityKind) -> Vec<&str> {
     fn of<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&str> {
@@ -49,18 +51,49 @@ impl Index<'_> {
     }
 }
 
+/// One file for the checks across files: its tree (for locating problems) and model.
+pub(crate) struct FileRef<'a> {
+    pub file: FileId,
+    pub root: &'a Spanned<Node>,
+    pub model: &'a ManifestFile,
+}
+
+/// Checks `files` together, then merges them when no problem was found (here or before).
 pub(crate) fn check_and_merge(
     sources: &SourceSet,
     files: Vec<ParsedFile>,
     all_clean: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<Manifest> {
+    let refs: Vec<FileRef<'_>> = files
+        .iter()
+        .map(|f| FileRef {
+            file: f.file,
+            root: &f.root,
+            model: &f.model,
+        })
+        .collect();
+    check(sources, &refs, all_clean, problems);
+    if !problems.is_empty() {
+        return None;
+    }
+    merge(files.into_iter().map(|f| f.model))
+}
+
+/// The checks across files: unique ids, sections that appear once, references that
+/// resolve, dates that agree. Problems are added to `problems`.
+pub(crate) fn check(
+    sources: &SourceSet,
+    files: &[FileRef<'_>],
+    all_clean: bool,
+    problems: &mut Vec<Problem>,
+) {
     let trees: Vec<FileTree<'_>> = files
         .iter()
         .map(|f| FileTree {
             file: f.file,
             text: &sources.get(f.file).text,
-            root: &f.root,
+            root: f.root,
         })
         .collect();
 
@@ -68,7 +101,7 @@ pub(crate) fn check_and_merge(
     let mut index = Index::default();
     for (f, tree) in files.iter().zip(&trees) {
         for kind in EntityKind::ALL {
-            for (i, id) in ids(&f.model, kind).into_iter().enumerate() {
+            for (i, id) in ids(f.model, kind).into_iter().enumerate() {
                 let at = tree.origin(&path(kind.section(), i, &["id"]));
                 if let Some(first) = index.defined.get(&(kind, id)) {
                     problems.push(
@@ -97,14 +130,14 @@ pub(crate) fn check_and_merge(
 
     // Sections that appear once per manifest.
     let institution = once(
-        &files,
+        files,
         &trees,
         "institution",
         |m| m.institution.is_some(),
         problems,
     );
     let _ = once(
-        &files,
+        files,
         &trees,
         "documents",
         |m| m.documents.is_some(),
@@ -133,19 +166,14 @@ pub(crate) fn check_and_merge(
 
     for (f, tree) in files.iter().zip(&trees) {
         if all_clean {
-            references(&f.model, tree, &index, problems);
+            references(f.model, tree, &index, problems);
         }
-        consistency(&f.model, tree, problems);
+        consistency(f.model, tree, problems);
     }
-
-    if !problems.is_empty() {
-        return None;
-    }
-    merge(files)
 }
 
 fn once(
-    files: &[ParsedFile],
+    files: &[FileRef<'_>],
     trees: &[FileTree<'_>],
     section: &str,
     present: impl Fn(&ManifestFile) -> bool,
@@ -153,7 +181,7 @@ fn once(
 ) -> Option<Origin> {
     let mut first: Option<Origin> = None;
     for (f, tree) in files.iter().zip(trees) {
-        if !present(&f.model) {
+        if !present(f.model) {
             continue;
         }
         let at = tree.key_origin(&[Seg::Key(section.to_owned())]);
@@ -496,12 +524,12 @@ fn consistency(m: &ManifestFile, tree: &FileTree<'_>, out: &mut Vec<Problem>) {
     }
 }
 
-fn merge(files: Vec<ParsedFile>) -> Option<Manifest> {
+/// Merges checked files, in order, into one manifest.
+pub(crate) fn merge(files: impl IntoIterator<Item = ManifestFile>) -> Option<Manifest> {
     let mut institution = None;
     let mut documents = None;
     let mut out = ManifestFile::default();
-    for f in files {
-        let m = f.model;
+    for m in files {
         institution = institution.or(m.institution);
         documents = documents.or(m.documents);
         out.people.extend(m.people);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use kensa_manifest::model::{Hosting, InstitutionType};
 use kensa_manifest::template::{TemplateOptions, render};
-use kensa_manifest::{Code, Limits, Loaded, load, load_str};
+use kensa_manifest::{Code, Limits, Loaded, load, load_bytes, load_str};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -283,4 +283,100 @@ fn every_starting_manifest_is_valid() {
             }
         }
     }
+}
+
+/// A manifest read from memory (e.g. from git objects) gets the same checks as one read
+/// from disk: the same manifest and problems for the same files, and the same problem for
+/// nothing to read or for bytes that are not UTF-8.
+#[test]
+fn manifests_from_memory_read_like_manifests_from_disk() {
+    let dir = root().join("manifests/examples/hospital-mixed");
+    let from_disk = load(&dir, &Limits::default());
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(&dir).expect("read dir").flatten() {
+        let path = e.path();
+        let label = path.to_string_lossy().replace('\\', "/");
+        files.push((label, std::fs::read(&path).expect("read")));
+    }
+    files.reverse();
+    let from_memory = load_bytes("hospital-mixed", files, &Limits::default());
+    assert!(from_memory.problems.is_empty());
+    assert_eq!(
+        serde_json::to_string(&from_memory.manifest).expect("json"),
+        serde_json::to_string(&from_disk.manifest).expect("json")
+    );
+
+    let empty = load_bytes("nothing", Vec::new(), &Limits::default());
+    assert_eq!(codes(&empty), [Code::NoManifestFiles]);
+
+    let broken = load_bytes(
+        "m.yaml",
+        vec![(
+            "m.yaml".into(),
+            b"apiVersion: kensa/v1\nname: \xff\xfe\n".to_vec(),
+        )],
+        &Limits::default(),
+    );
+    let from_file = load(
+        &root().join("tests/fixtures/invalid/utf16.yaml"),
+        &Limits::default(),
+    );
+    assert_eq!(codes(&broken).len(), 1);
+    assert_eq!(codes(&broken), codes(&from_file));
+}
+
+/// A pipe (`kensa diff <(git show HEAD:m.yaml) m.yaml` passes `/dev/fd/N`) is read as one
+/// file, held to the same size limit: an endless writer is cut off, not read to the end.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_as_one_file_within_the_size_limit() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read(root().join("tests/fixtures/valid/norway.yaml")).expect("read");
+    // Writes `chunks` copies of `bytes` into a new pipe at `name`, from another thread
+    // (opening a pipe for writing waits for its reader).
+    let pipe = |name: &str, bytes: Vec<u8>, chunks: usize| {
+        let path = dir.path().join(name);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("run mkfifo");
+        assert!(made.success(), "mkfifo {}", path.display());
+        let at = path.clone();
+        let writer = std::thread::spawn(move || {
+            let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&at) else {
+                return;
+            };
+            for _ in 0..chunks {
+                // The reader closes the pipe once it has read enough.
+                if f.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+        });
+        (path, writer)
+    };
+
+    let (path, writer) = pipe("manifest", text.clone(), 1);
+    let from_pipe = load(&path, &Limits::default());
+    writer.join().expect("writer");
+    assert!(from_pipe.problems.is_empty(), "{:?}", codes(&from_pipe));
+    let from_file = load(
+        &root().join("tests/fixtures/valid/norway.yaml"),
+        &Limits::default(),
+    );
+    assert_eq!(
+        serde_json::to_string(&from_pipe.manifest).expect("json"),
+        serde_json::to_string(&from_file.manifest).expect("json")
+    );
+
+    let limits = Limits {
+        max_file_bytes: 4096,
+        ..Limits::default()
+    };
+    let (path, writer) = pipe("endless", vec![b'#'; 1024], 1_000_000);
+    let too_large = load(&path, &limits);
+    writer.join().expect("writer");
+    assert_eq!(codes(&too_large), [Code::TooLarge]);
 }

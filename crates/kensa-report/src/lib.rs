@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use kensa_engine::{Catalogue, Report, Severity};
 use kensa_manifest::Lang;
 
+pub mod diff;
 pub mod github;
 pub mod gitlab;
 pub mod junit;
