@@ -2,12 +2,9 @@
 //! MFA on a system is one new violation in the diff, and the commit that introduced it in
 //! the history.
 
-use std::path::Path;
-use std::process::Command;
-
 mod common;
 
-use common::kensa;
+use common::{git, kensa};
 
 const MANIFEST: &str = r#"apiVersion: kensa/v1
 institution:
@@ -29,27 +26,6 @@ systems:
       mfa: true
       password_policy: { min_length: 8, lockout: true }
 "#;
-
-fn git(dir: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Tester")
-        .env("GIT_AUTHOR_EMAIL", "tester@example.invalid")
-        .env("GIT_COMMITTER_NAME", "Tester")
-        .env("GIT_COMMITTER_EMAIL", "tester@example.invalid")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A repository with four commits: the manifest, an unrelated file, MFA disabled, a
 /// comment.

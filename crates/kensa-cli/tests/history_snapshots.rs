@@ -12,7 +12,7 @@ use insta_cmd::assert_cmd_snapshot;
 
 mod common;
 
-use common::{kensa, root};
+use common::{git, kensa, root};
 
 const CLEAN: &str = "tests/fixtures/valid/clean.yaml";
 const FINDINGS: &str = "tests/fixtures/valid/findings.yaml";
@@ -133,31 +133,6 @@ fn a_manifest_compared_with_itself_changes_nothing() {
 // ---------------------------------------------------------------------------------------
 // A repository built by the test
 // ---------------------------------------------------------------------------------------
-
-/// `git ARGS` in `dir` as a fixed author and committer at `date`, without the machine's or
-/// the user's configuration.
-fn git(dir: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Tester")
-        .env("GIT_AUTHOR_EMAIL", "tester@example.invalid")
-        .env("GIT_COMMITTER_NAME", "Tester")
-        .env("GIT_COMMITTER_EMAIL", "tester@example.invalid")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Short commit ids as libgit2 abbreviates them, whatever the user's `core.abbrev`.
 fn pin_abbrev(dir: &Path) {
