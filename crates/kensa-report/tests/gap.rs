@@ -181,3 +181,40 @@ fn the_analysis_is_deterministic_and_complete() {
     assert!(!gap.matrix.is_empty() && !gap.evidence.is_empty());
     assert!(gap.summary.by_section.iter().all(|s| s.met <= s.applicable));
 }
+
+/// A check that could not be evaluated is never taken as はい: its item is 要確認, with a
+/// target, and the pair is a gap.
+#[test]
+fn what_could_not_be_evaluated_is_to_be_checked_never_yes() {
+    let name = "clinic-cloud-nostaff.yaml";
+    let loaded = load(
+        &root().join("manifests/examples").join(name),
+        &Limits::default(),
+    );
+    let m = loaded.manifest.as_ref().expect("valid example");
+    let mut report = example_report(name);
+    let f = report
+        .findings
+        .iter_mut()
+        .find(|f| f.rule == "CL-1-1")
+        .expect("CL-1-1");
+    assert_eq!(f.status, Status::Satisfied);
+    f.status = Status::CouldNotEvaluate;
+    report.summary.satisfied -= 1;
+    report.summary.could_not_evaluate += 1;
+    let split =
+        kensa_engine::split::split(m, &loaded.sources, catalogue(), &report).expect("split");
+    let gap = analyse(m, &report, &split, catalogue());
+    let item = gap
+        .checklist
+        .iter()
+        .find(|c| c.number == "1-1")
+        .expect("1-1");
+    assert_eq!(item.answer, Answer::Unknown);
+    assert!(item.target.is_some());
+    assert!(
+        gap.gaps
+            .iter()
+            .any(|g| g.rule == "CL-1-1" && g.status == Status::CouldNotEvaluate)
+    );
+}
