@@ -508,7 +508,10 @@ fn target(as_of: NaiveDate, deadlines: impl Iterator<Item = NaiveDate>) -> Targe
         let (fy, ja) = nendo(d);
         return Target {
             date: d,
-            label: Text::new(format!("{ja} ({d} まで)"), format!("FY{fy} (by {d})")),
+            label: Text::new(
+                format!("{d} まで ({ja}開始)"),
+                format!("by {d} (start of FY{fy})"),
+            ),
         };
     }
     let end = fiscal_year_end(as_of);
@@ -558,19 +561,48 @@ pub fn analyse(
     catalogue: &Catalogue,
 ) -> GapReport {
     let as_of = report.as_of;
-    let party: HashMap<&str, &Text> = split
+    let people: HashMap<&str, &str> = manifest
+        .people
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
+    // A person as a director knows them: 「佐藤 一郎 (dr-sato)」.
+    let person = |id: &str| -> String {
+        people
+            .get(id)
+            .map_or_else(|| id.to_owned(), |n| format!("{n} ({id})"))
+    };
+    // A party with, for a role, the people who hold it: 「企画管理者 (佐藤 一郎)」.
+    let party: HashMap<&str, Text> = split
         .parties
         .iter()
-        .map(|p| (p.id.as_str(), &p.name))
+        .map(|p| {
+            let holders: Vec<&str> = p
+                .detail
+                .iter()
+                .filter(|_| p.kind == "role")
+                .map(|id| people.get(id.as_str()).copied().unwrap_or(id.as_str()))
+                .collect();
+            let name = if holders.is_empty() {
+                p.name.clone()
+            } else {
+                let h = holders.join("、");
+                Text::new(
+                    format!("{} ({h})", p.name.ja),
+                    format!("{} ({h})", p.name.en),
+                )
+            };
+            (p.id.as_str(), name)
+        })
         .collect();
     let names = |ids: &[kensa_engine::split::Assignment]| -> Vec<Text> {
         let mut out: Vec<Text> = ids
             .iter()
             .map(|a| {
-                party.get(a.party.as_str()).map_or_else(
-                    || Text::new(a.party.clone(), a.party.clone()),
-                    |t| (*t).clone(),
-                )
+                party
+                    .get(a.party.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| Text::new(a.party.clone(), a.party.clone()))
             })
             .collect();
         out.dedup();
@@ -767,7 +799,7 @@ pub fn analyse(
             rule: e.rule.clone(),
             target: e.target.clone(),
             reason: e.reason.clone(),
-            approved_by: e.approved_by.to_string(),
+            approved_by: person(e.approved_by.as_str()),
             approved_on: e.approved_on,
             expires_on: e.expires_on,
             days_left: (e.expires_on - as_of).num_days(),
@@ -787,7 +819,7 @@ pub fn analyse(
                 name: document_name(kind),
                 title: text("title"),
                 reviewed_on: text("reviewed_on").and_then(|s| s.parse().ok()),
-                approved_by: text("approved_by"),
+                approved_by: text("approved_by").map(|id| person(&id)),
                 evidence: d
                     .get("evidence")
                     .and_then(|v| v.as_array())

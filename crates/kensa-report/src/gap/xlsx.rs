@@ -630,26 +630,7 @@ fn summary_sheet(
 }
 
 fn checklist(gap: &GapReport, lang: Lang) -> Table {
-    let section = |n: u8| -> &'static str {
-        match n {
-            0 => t(
-                lang,
-                "医療情報システムの有無",
-                "Medical information systems",
-            ),
-            1 => t(lang, "1 体制構築", "1 Organisation"),
-            2 => t(
-                lang,
-                "2 医療情報システムの管理・運用",
-                "2 Management and operation of the systems",
-            ),
-            _ => t(
-                lang,
-                "3 インシデント発生に備えた対応",
-                "3 Preparing for incidents",
-            ),
-        }
-    };
+    let section = |n: u8| super::section_name(n).get(lang).to_owned();
     Table {
         columns: vec![
             col(t(lang, "番号", "No."), 8.0),
