@@ -85,7 +85,7 @@ pub struct ExecutiveSummary {
     pub by_volume: Vec<Score>,
     /// The score of each checklist section (1 体制構築, 2 管理・運用, 3 インシデント).
     pub by_section: Vec<Score>,
-    /// Checklist items answered はい, いいえ, and neither (not applicable or not known).
+    /// Checklist items answered はい.
     pub checklist_yes: usize,
     /// Checklist items answered いいえ.
     pub checklist_no: usize,
@@ -605,7 +605,8 @@ pub fn analyse(
                     .unwrap_or_else(|| Text::new(a.party.clone(), a.party.clone()))
             })
             .collect();
-        out.dedup();
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|t| seen.insert(t.ja.clone()));
         out
     };
     let rows: HashMap<(&str, &str), &kensa_engine::split::Row> = split
