@@ -42,6 +42,8 @@ pub enum Command {
     /// The responsibility split: who does and who answers for each requirement, and the gaps
     /// (exit 0 no gap, 1 gaps, 2 errors).
     Split(SplitArgs),
+    /// The gap analysis (ギャップ分析) for a consultant or a director: the checklist filled in, the prioritised gaps with deadlines and who does them, the responsibility matrix, exceptions and evidence, in HTML, Markdown, Excel or CSV.
+    Gap(GapArgs),
     /// What a change does to compliance: entities, findings, responsibility and pattern,
     /// between two manifests, two git revisions, or a revision and the working tree (exit 1
     /// when it introduces findings at or above --fail-on).
@@ -168,6 +170,39 @@ pub enum SplitFormat {
     /// CSV: one line per requirement, entity and party (UTF-8 with a byte-order mark, for Excel).
     Csv,
     /// JSON: the whole split.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GapArgs {
+    /// The manifest: a YAML file or a folder of them.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: GapFormat,
+    /// Write the output to FILE instead of standard output (required for xlsx on a terminal).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The date the checklist is answered on: deadlines, expiries, 確認日 (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// A folder of extra Cedar policies (your own rules or split policies); may be repeated.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GapFormat {
+    /// One self-contained HTML page, for the screen and for print.
+    Html,
+    /// Markdown, for a repository or a document.
+    Markdown,
+    /// An Excel workbook: summary, checklist, gaps and responsibility matrix.
+    Xlsx,
+    /// CSV: the prioritised gaps, one line each (UTF-8 with a byte-order mark, for Excel).
+    Csv,
+    /// JSON: the whole analysis.
     Json,
 }
 

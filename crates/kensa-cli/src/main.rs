@@ -5,6 +5,7 @@
 mod args;
 mod check;
 mod diagnostics;
+mod gap;
 mod history;
 mod init;
 mod portfolio;
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         Command::Init(i) => init::run(i, args.lang.into(), &mut out, &mut err),
         Command::Merge(m) => portfolio::merge_files(m, args.lang.into(), &mut out, &mut err),
         Command::Split(s) => split::run(s, args.lang.into(), &mut out, &mut err),
+        Command::Gap(g) => gap::run(g, args.lang.into(), &mut out, &mut err),
         Command::Diff(d) => history::run_diff(d, args.lang.into(), &mut out, &mut err),
         Command::History(h) => history::run_history(h, args.lang.into(), &mut out, &mut err),
     };

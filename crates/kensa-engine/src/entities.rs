@@ -246,7 +246,7 @@ impl Attrs {
 }
 
 /// The snake_case name of a manifest enum value.
-pub(crate) fn name<T: Serialize>(v: &T) -> String {
+pub fn name<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),

@@ -152,6 +152,17 @@ impl Summary {
         }
     }
 
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Summary) {
+        self.violated += other.violated;
+        self.satisfied += other.satisfied;
+        self.not_applicable += other.not_applicable;
+        self.delegated += other.delegated;
+        self.waived += other.waived;
+        self.upcoming += other.upcoming;
+        self.could_not_evaluate += other.could_not_evaluate;
+    }
+
     /// Total number of findings.
     #[must_use]
     pub fn total(&self) -> usize {

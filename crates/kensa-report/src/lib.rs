@@ -16,6 +16,7 @@ use kensa_engine::{Catalogue, Report, Severity};
 use kensa_manifest::Lang;
 
 pub mod diff;
+pub mod gap;
 pub mod github;
 pub mod gitlab;
 pub mod junit;

@@ -949,7 +949,7 @@ pub fn markdown(s: &Split, lang: Lang) -> String {
 }
 
 /// A CSV field (RFC 4180), with a leading `'` on text a spreadsheet would run as a formula.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
@@ -963,7 +963,7 @@ fn csv_field(s: &str) -> String {
 }
 
 /// A CSV record, CRLF-terminated.
-fn csv_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
+pub(crate) fn csv_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
     let cells: Vec<String> = fields.iter().map(|f| csv_field(f.as_ref())).collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");
