@@ -152,6 +152,31 @@ impl Summary {
         }
     }
 
+    /// Pairs met: satisfied, delegated or waived.
+    #[must_use]
+    pub fn met(&self) -> usize {
+        self.satisfied + self.delegated + self.waived
+    }
+
+    /// Pairs that apply: met, violated, upcoming or not evaluated (never counted as met).
+    #[must_use]
+    pub fn applicable(&self) -> usize {
+        self.met() + self.violated + self.upcoming + self.could_not_evaluate
+    }
+
+    /// The share of the applicable pairs that are met, in %, to one decimal (100 when
+    /// nothing applies).
+    #[must_use]
+    pub fn score(&self) -> f64 {
+        let applicable = self.applicable();
+        if applicable == 0 {
+            return 100.0;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let pct = self.met() as f64 * 100.0 / applicable as f64;
+        (pct * 10.0).round() / 10.0
+    }
+
     /// Adds every count of `other`.
     pub fn merge(&mut self, other: &Summary) {
         self.violated += other.violated;

@@ -503,7 +503,7 @@ fn evaluate(
     Cached {
         outcome: Judgement::Checked {
             pattern: report.patterns.institution,
-            score: score(&report.summary),
+            score: report.summary.score(),
             summary: report.summary,
             violated,
         },
@@ -528,20 +528,6 @@ fn internal_error(what: &str) -> Cached {
         rules: BTreeMap::new(),
         internal: true,
     }
-}
-
-/// Share of the applicable pairs that are satisfied, delegated or waived, in %, to one
-/// decimal.
-#[must_use]
-pub fn score(s: &Summary) -> f64 {
-    let good = s.satisfied + s.delegated + s.waived;
-    let applicable = good + s.violated + s.upcoming + s.could_not_evaluate;
-    if applicable == 0 {
-        return 100.0;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let pct = good as f64 * 100.0 / applicable as f64;
-    (pct * 10.0).round() / 10.0
 }
 
 /// The compliance blame: for each violation open at the newest entry that reads, the

@@ -8,7 +8,7 @@ use git2::{Oid, Repository, Signature, Time};
 use kensa_engine::report::Status;
 use kensa_engine::{Catalogue, Options, check};
 use kensa_history::git::Repo;
-use kensa_history::history::{AsOf, Outcome, history, score};
+use kensa_history::history::{AsOf, Outcome, history};
 use kensa_manifest::{Limits, load_bytes};
 
 /// Versions of a manifest: small edits, a comment, a removal, an addition, a version
@@ -166,7 +166,7 @@ fn every_commit_reads_as_if_checked_on_its_own() {
                         e.message
                     );
                     assert_eq!(*pattern, report.patterns.institution);
-                    assert!((got - score(&report.summary)).abs() < f64::EPSILON);
+                    assert!((got - report.summary.score()).abs() < f64::EPSILON);
                     kinds[0] += 1;
                 }
                 (o, s) => panic!("{}: {o:?} but the snapshot is {:?}", e.message, s.is_some()),

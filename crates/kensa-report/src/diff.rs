@@ -6,6 +6,7 @@
 //! Markdown shows at most [`MAX_ROWS`] entries and says how many more there are, and an
 //! entity's text diff at most [`MAX_DIFF_LINES`] lines.
 
+use crate::t;
 use std::fmt::Write as _;
 
 use kensa_engine::diff::{
@@ -27,13 +28,6 @@ pub const MAX_ROWS: usize = 50;
 
 /// Lines of one entity's text diff shown in the Markdown before it is cut.
 pub const MAX_DIFF_LINES: usize = 200;
-
-fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
-}
 
 fn pattern_name(p: Pattern, lang: Lang) -> &'static str {
     match lang {

@@ -25,6 +25,14 @@ pub mod portfolio;
 pub mod sarif;
 pub mod split;
 
+/// The text for `lang`.
+pub(crate) fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
 /// What every renderer is given.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {

@@ -6,6 +6,7 @@
 //! Comments have a size limit (65,536 characters on GitHub), so each rule lists at most
 //! [`MAX_PER_RULE`] entities and says how many more there are.
 
+use crate::t;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -21,13 +22,6 @@ pub const MAX_PER_RULE: usize = 20;
 
 /// A hidden marker at the top, so that CI can find and update its earlier comment.
 pub const MARKER: &str = "<!-- kensa:summary -->";
-
-fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
-}
 
 /// Escapes text for a Markdown table cell or line.
 pub(crate) fn esc(s: &str) -> String {

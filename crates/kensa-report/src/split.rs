@@ -2,6 +2,7 @@
 //! accountable) and the gaps, as text, Markdown and CSV; and a vendor's view over a
 //! portfolio.
 
+use crate::t;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -155,13 +156,6 @@ const GAP_ORDER: [&str; 6] = [
     "unknown_requirement",
     "could_not_evaluate",
 ];
-
-fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
-}
 
 /// Terminal columns of a character: East Asian wide and fullwidth characters take two,
 /// combining marks and controls none, anything else one (ambiguous-width characters such

@@ -9,6 +9,7 @@
 //! manifest or the catalogue is escaped. The output depends only on the analysis (and so
 //! only on the date judged on, not on the clock).
 
+use crate::t;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -49,14 +50,6 @@ pub fn render(gap: &GapReport, lang: Lang) -> String {
     colophon(&mut out, gap, lang);
     out.push_str("</div>\n</body>\n</html>\n");
     out
-}
-
-/// The text in the page's language.
-fn t(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
 }
 
 /// Escapes text for HTML content and quoted attribute values.

@@ -1,19 +1,13 @@
 //! The gap analysis as Markdown: the same sections as the HTML report, for a repository,
 //! a wiki or a document converter.
 
+use crate::t;
 use std::fmt::Write as _;
 
 use kensa_manifest::Lang;
 
 use super::{Answer, GapReport, Score, edition_name};
 use crate::markdown::{code, esc};
-
-fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
-}
 
 /// A bar of 20 cells for a score in %.
 fn bar(score: f64) -> String {

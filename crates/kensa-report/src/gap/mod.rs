@@ -456,25 +456,6 @@ fn section_name(section: u8) -> Text {
     }
 }
 
-/// Pairs met: satisfied, delegated or waived.
-fn met(s: &Summary) -> usize {
-    s.satisfied + s.delegated + s.waived
-}
-
-/// Pairs that apply: met, or violated, upcoming, or not evaluated.
-fn applicable(s: &Summary) -> usize {
-    met(s) + s.violated + s.upcoming + s.could_not_evaluate
-}
-
-fn percent(met: usize, applicable: usize) -> f64 {
-    if applicable == 0 {
-        return 100.0;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let pct = met as f64 * 100.0 / applicable as f64;
-    (pct * 10.0).round() / 10.0
-}
-
 /// The last day of the fiscal year (April to March) that holds `d`.
 #[must_use]
 pub fn fiscal_year_end(d: NaiveDate) -> NaiveDate {
@@ -632,16 +613,16 @@ pub fn analyse(
                 s.merge(c);
             }
         }
-        if applicable(&s) > 0 {
+        if s.applicable() > 0 {
             by_volume.push(Score {
                 key: serde_json::to_value(volume)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
                 name: volume.label(),
-                met: met(&s),
-                applicable: applicable(&s),
-                score: percent(met(&s), applicable(&s)),
+                met: s.met(),
+                applicable: s.applicable(),
+                score: s.score(),
             });
         }
     }
@@ -682,7 +663,7 @@ pub fn analyse(
             Answer::No
         } else if s.could_not_evaluate > 0 {
             Answer::Unknown
-        } else if met(&s) > 0 {
+        } else if s.met() > 0 {
             Answer::Yes
         } else {
             Answer::NotApplicable
@@ -704,9 +685,9 @@ pub fn analyse(
         .map(|(section, s)| Score {
             key: section.to_string(),
             name: section_name(section),
-            met: met(&s),
-            applicable: applicable(&s),
-            score: percent(met(&s), applicable(&s)),
+            met: s.met(),
+            applicable: s.applicable(),
+            score: s.score(),
         })
         .collect();
 
@@ -889,7 +870,7 @@ pub fn analyse(
             manifest: report.manifest.clone(),
         },
         summary: ExecutiveSummary {
-            score: percent(met(&counts), applicable(&counts)),
+            score: counts.score(),
             counts,
             by_volume,
             by_section,

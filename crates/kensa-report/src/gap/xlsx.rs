@@ -13,6 +13,7 @@
 //! The output is the same bytes for the same analysis: the document's creation time is
 //! the date judged on (midnight UTC), not the time it was written.
 
+use crate::t;
 use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
@@ -71,13 +72,6 @@ fn build(gap: &GapReport, lang: Lang) -> Result<Vec<u8>, XlsxError> {
         table_sheet(wb.add_worksheet(), name, table, lang, &table_style)?;
     }
     wb.save_to_buffer()
-}
-
-fn t(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
 }
 
 /// Title, author and a creation time fixed by the date judged on, so that the same
