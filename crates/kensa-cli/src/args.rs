@@ -33,7 +33,7 @@ pub enum Command {
     /// Explain one rule: what it checks, why, its source, how to fix, an example.
     Explain(ExplainArgs),
     /// Print a JSON Schema: of manifest v1 (default), or of the JSON output of `kensa check`,
-    /// `kensa split` or `kensa diff`.
+    /// `kensa split`, `kensa diff` or `kensa history`.
     Schema(SchemaArgs),
     /// Write a commented starting manifest; never overwrites a file.
     Init(InitArgs),
