@@ -246,6 +246,13 @@ fn shallow_clone(repo: &Path, depth: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A snapshot of `kensa --lang LANG ARGS…` run in a fresh clinic repository.
+fn in_clinic_repo(name: &str, lang: &str, args: &[&str]) {
+    let repo = clinic_repo();
+    let d = repo.path();
+    snapshot(name, &[d], kensa_in(d, lang, args));
+}
+
 /// `kensa --lang LANG ARGS…`, run in `dir`.
 fn kensa_in(dir: &Path, lang: &str, args: &[&str]) -> Command {
     let mut cmd = kensa();
@@ -306,139 +313,103 @@ fn the_repository_is_the_same_every_time() {
 
 #[test]
 fn diff_rev_text_en() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_text_en",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &[
-                "diff",
-                "--rev",
-                "start..mfa-off",
-                "clinic.yaml",
-                "--as-of",
-                AS_OF,
-            ],
-        ),
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "start..mfa-off",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
     );
 }
 
 #[test]
 fn diff_rev_text_ja() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_text_ja",
-        &[d],
-        kensa_in(
-            d,
-            "ja",
-            &[
-                "diff",
-                "--rev",
-                "start..mfa-off",
-                "clinic.yaml",
-                "--as-of",
-                AS_OF,
-            ],
-        ),
+        "ja",
+        &[
+            "diff",
+            "--rev",
+            "start..mfa-off",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
     );
 }
 
 /// The merge brings the cloud move in: the pattern changes from Ⅲ to Ⅳ.
 #[test]
 fn diff_rev_pattern_change_markdown_ja() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_pattern_change_markdown_ja",
-        &[d],
-        kensa_in(
-            d,
-            "ja",
-            &[
-                "diff",
-                "--rev",
-                "fixed..merged",
-                "clinic.yaml",
-                "--as-of",
-                AS_OF,
-                "--format",
-                "markdown",
-            ],
-        ),
+        "ja",
+        &[
+            "diff",
+            "--rev",
+            "fixed..merged",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "markdown",
+        ],
     );
 }
 
 #[test]
 fn diff_rev_pattern_change_text_en() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_pattern_change_text_en",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &[
-                "diff",
-                "--rev",
-                "fixed..merged",
-                "clinic.yaml",
-                "--as-of",
-                AS_OF,
-            ],
-        ),
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "fixed..merged",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
     );
 }
 
 #[test]
 fn diff_rev_json() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_json",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &[
-                "diff",
-                "--rev",
-                "start..mfa-off",
-                "clinic.yaml",
-                "--as-of",
-                AS_OF,
-                "--format",
-                "json",
-            ],
-        ),
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "start..mfa-off",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
     );
 }
 
 /// A side whose manifest does not read: its problems, and exit 2.
 #[test]
 fn diff_rev_to_a_broken_commit() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_to_a_broken_commit",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &[
-                "diff",
-                "--rev",
-                "mfa-off..broken",
-                "clinic.yaml",
-                "--as-of",
-                AS_OF,
-            ],
-        ),
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "mfa-off..broken",
+            "clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
     );
 }
 
@@ -492,47 +463,35 @@ fn rev_short(dir: &Path, rev: &str) -> String {
 /// following the rename, and the output says so.
 #[test]
 fn diff_rev_across_a_rename_en() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_across_a_rename_en",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &[
-                "diff",
-                "--rev",
-                "start..HEAD",
-                "manifests/clinic.yaml",
-                "--as-of",
-                AS_OF,
-            ],
-        ),
+        "en",
+        &[
+            "diff",
+            "--rev",
+            "start..HEAD",
+            "manifests/clinic.yaml",
+            "--as-of",
+            AS_OF,
+        ],
     );
 }
 
 #[test]
 fn diff_rev_across_a_rename_markdown_ja() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_across_a_rename_markdown_ja",
-        &[d],
-        kensa_in(
-            d,
-            "ja",
-            &[
-                "diff",
-                "--rev",
-                "start..HEAD",
-                "manifests/clinic.yaml",
-                "--as-of",
-                AS_OF,
-                "--format",
-                "markdown",
-            ],
-        ),
+        "ja",
+        &[
+            "diff",
+            "--rev",
+            "start..HEAD",
+            "manifests/clinic.yaml",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "markdown",
+        ],
     );
 }
 
@@ -604,34 +563,28 @@ fn diff_rev_follows_renames_either_way() {
 /// do, in both languages.
 #[test]
 fn diff_rev_path_not_in_the_base_en() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_path_not_in_the_base_en",
-        &[d],
-        kensa_in(d, "en", &["diff", "--rev", "start..HEAD", "README.md"]),
+        "en",
+        &["diff", "--rev", "start..HEAD", "README.md"],
     );
 }
 
 #[test]
 fn diff_rev_path_not_in_the_base_ja() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_path_not_in_the_base_ja",
-        &[d],
-        kensa_in(d, "ja", &["diff", "--rev", "start..HEAD", "README.md"]),
+        "ja",
+        &["diff", "--rev", "start..HEAD", "README.md"],
     );
 }
 
 #[test]
 fn diff_rev_path_in_neither_commit_en() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_path_in_neither_commit_en",
-        &[d],
-        kensa_in(d, "en", &["diff", "--rev", "start..HEAD", "nosuch.yaml"]),
+        "en",
+        &["diff", "--rev", "start..HEAD", "nosuch.yaml"],
     );
 }
 
@@ -693,12 +646,10 @@ fn diff_rev_against_the_working_tree_en() {
 /// A range git does not read is refused with the forms that are.
 #[test]
 fn diff_rev_malformed_range_en() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_malformed_range_en",
-        &[d],
-        kensa_in(d, "en", &["diff", "--rev", "a..b..c", "clinic.yaml"]),
+        "en",
+        &["diff", "--rev", "a..b..c", "clinic.yaml"],
     );
 }
 
@@ -883,31 +834,19 @@ fn diff_rev_outside_a_repository_ja() {
 
 #[test]
 fn diff_rev_unknown_revision() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "diff_rev_unknown_revision",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &["diff", "--rev", "nosuch..HEAD", "manifests/clinic.yaml"],
-        ),
+        "en",
+        &["diff", "--rev", "nosuch..HEAD", "manifests/clinic.yaml"],
     );
 }
 
 #[test]
 fn history_unknown_revision_ja() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "history_unknown_revision_ja",
-        &[d],
-        kensa_in(
-            d,
-            "ja",
-            &["history", "manifests/clinic.yaml", "--rev", "nosuch"],
-        ),
+        "ja",
+        &["history", "manifests/clinic.yaml", "--rev", "nosuch"],
     );
 }
 
@@ -925,16 +864,10 @@ fn history_of_a_path_never_committed() {
 
 #[test]
 fn history_with_a_malformed_as_of() {
-    let repo = clinic_repo();
-    let d = repo.path();
-    snapshot(
+    in_clinic_repo(
         "history_with_a_malformed_as_of",
-        &[d],
-        kensa_in(
-            d,
-            "en",
-            &["history", "manifests/clinic.yaml", "--as-of", "2026-13-01"],
-        ),
+        "en",
+        &["history", "manifests/clinic.yaml", "--as-of", "2026-13-01"],
     );
 }
 

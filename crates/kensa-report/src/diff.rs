@@ -579,18 +579,7 @@ fn md_rule(rule: &str, title: &str) -> String {
 
 /// Text for an HTML element (`<summary>`): the characters HTML gives a meaning escaped.
 fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::gap::html::escape(&s.replace(['\n', '\r'], " "))
 }
 
 /// A fence that the content cannot close: one backtick more than its longest run.

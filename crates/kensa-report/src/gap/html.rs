@@ -195,16 +195,6 @@ fn status_class(s: Option<Status>) -> &'static str {
     }
 }
 
-/// Pairs met: satisfied, delegated or waived (as the model counts them).
-fn met(s: &Summary) -> usize {
-    s.satisfied + s.delegated + s.waived
-}
-
-/// Pairs that apply.
-fn applicable(s: &Summary) -> usize {
-    met(s) + s.violated + s.upcoming + s.could_not_evaluate
-}
-
 // ------------------------------------------------------------------------------------
 // The head and the style sheet.
 
@@ -732,8 +722,8 @@ fn summary(out: &mut String, gap: &GapReport, lang: Lang) {
             w!(
                 out,
                 "適用される評価 (要件×対象) {} 件のうち {} 件を満たしており、総合スコアは <strong>{:.1}%</strong> です。",
-                applicable(counts),
-                met(counts),
+                counts.applicable(),
+                counts.met(),
                 s.score
             );
             w!(
@@ -767,8 +757,8 @@ fn summary(out: &mut String, gap: &GapReport, lang: Lang) {
             w!(
                 out,
                 "Of the {} requirement checks that apply, {} are met: an overall score of <strong>{:.1}%</strong>. ",
-                applicable(counts),
-                met(counts),
+                counts.applicable(),
+                counts.met(),
                 s.score
             );
             w!(
@@ -815,8 +805,8 @@ fn summary(out: &mut String, gap: &GapReport, lang: Lang) {
             "総合スコア (充足 / 適用)",
             "Overall score (met / applicable)"
         ),
-        met(counts),
-        count(applicable(counts), lang, "件"),
+        counts.met(),
+        count(counts.applicable(), lang, "件"),
         match lang {
             Lang::Ja => format!(
                 "委託・例外承認を含む。対象外 {} 件は除く",
@@ -932,7 +922,7 @@ fn summary(out: &mut String, gap: &GapReport, lang: Lang) {
             counts.could_not_evaluate,
         ),
     ];
-    let total = applicable(counts);
+    let total = counts.applicable();
     w!(
         out,
         "<svg viewBox=\"0 0 1000 22\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{}\">",
