@@ -272,6 +272,14 @@ fn cut(text: &str) -> Option<Vec<Cut>> {
     if text.bytes().any(|b| matches!(b, b'&' | b'*' | b'\t')) || text.contains('\u{feff}') {
         return None;
     }
+    // YAML allows no control character anywhere, not even in a comment; the comments
+    // above `apiVersion` are in no piece, so no piece would report one.
+    if text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\r') || matches!(c, '\u{fffe}' | '\u{ffff}'))
+    {
+        return None;
+    }
     let mut cuts: Vec<Cut> = Vec::new();
     let mut open: Option<Cut> = None;
     let mut state = In::Top;
