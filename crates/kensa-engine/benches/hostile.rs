@@ -16,9 +16,9 @@ use kensa_engine::{Catalogue, Options, check};
 use kensa_manifest::{Limits, load};
 use serde::Deserialize;
 
-/// The allocator of the `kensa` binary, so that the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
+
+use common::peak_rss_mb;
 
 const CHILD: &str = "KENSA_BENCH_HOSTILE";
 
@@ -29,18 +29,6 @@ struct Case {
     path: Option<String>,
     generate: Option<String>,
     args: Option<Vec<String>>,
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// In the child: read (and, when it reads, check) `path`; print the outcome, the time and

@@ -373,20 +373,13 @@ fn invocation(input: &Input<'_>) -> sarif::Invocation {
         .map(|p| {
             let mut text = crate::problem_text(p, input.lang).replace('\n', " ");
             terminate(&mut text, input.lang);
-            let mut n = sarif::Notification::builder()
-                .message(message(text))
-                .level(json!("error"))
-                .descriptor(
-                    sarif::ReportingDescriptorReference::builder()
-                        .id(format!("kensa/{}", p.kind.name().replace('_', "-")))
-                        .build(),
-                )
-                .build();
-            n.locations = p
-                .location
-                .as_ref()
-                .map(|l| vec![notification_location(input, l)]);
-            n
+            notification(
+                input,
+                text,
+                "error",
+                &format!("kensa/{}", p.kind.name().replace('_', "-")),
+                p.location.as_ref(),
+            )
         })
         .collect();
     if !errors.is_empty() {
@@ -422,19 +415,33 @@ fn unused_notification(input: &Input<'_>, u: &UnusedException) -> sarif::Notific
         ),
     };
     terminate(&mut text, lang);
+    notification(
+        input,
+        text,
+        "warning",
+        "kensa/unused-exception",
+        u.location.as_ref(),
+    )
+}
+
+/// A notification about the run (not a result): its text, level, descriptor and place.
+fn notification(
+    input: &Input<'_>,
+    text: String,
+    level: &str,
+    id: &str,
+    location: Option<&kensa_engine::report::Location>,
+) -> sarif::Notification {
     let mut n = sarif::Notification::builder()
         .message(message(text))
-        .level(json!("warning"))
+        .level(json!(level))
         .descriptor(
             sarif::ReportingDescriptorReference::builder()
-                .id("kensa/unused-exception")
+                .id(id)
                 .build(),
         )
         .build();
-    n.locations = u
-        .location
-        .as_ref()
-        .map(|l| vec![notification_location(input, l)]);
+    n.locations = location.map(|l| vec![notification_location(input, l)]);
     n
 }
 
