@@ -1,5 +1,5 @@
 //! Properties of evaluation, over generated variations of the bundled examples: the
-//! result does not depend on the order of entries; evaluation is idempotent; a manifest
+//! result does not depend on the order of entries or of the files of a folder; evaluation is idempotent; a manifest
 //! written back to YAML and read again evaluates the same; adding an exception never adds
 //! a violation.
 
@@ -91,6 +91,33 @@ const EXAMPLES: [&str; 3] = [
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn findings_do_not_depend_on_the_order_of_the_files_of_a_folder(
+        keys in prop::collection::vec(any::<u64>(), 6),
+    ) {
+        // The hospital kept in six files, read in another order: files are read in name
+        // order, so new names drawn for them reorder them.
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../manifests/examples/hospital-mixed");
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
+            .expect("folder")
+            .filter_map(Result::ok)
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read")))
+            .collect();
+        files.sort();
+        prop_assert_eq!(files.len(), 6);
+        let as_is = kensa_manifest::load_bytes("hospital-mixed", files.clone(), &Limits::default());
+        let before = verdicts(&evaluate(&(as_is.manifest.expect("valid"), as_is.sources)));
+        let renamed: Vec<(String, Vec<u8>)> = files
+            .into_iter()
+            .zip(&keys)
+            .map(|((name, bytes), k)| (format!("{k:020}-{name}"), bytes))
+            .collect();
+        let reordered = kensa_manifest::load_bytes("hospital-mixed", renamed, &Limits::default());
+        prop_assert!(reordered.problems.is_empty());
+        let after = verdicts(&evaluate(&(reordered.manifest.expect("valid"), reordered.sources)));
+        prop_assert_eq!(before, after);
+    }
 
     #[test]
     fn findings_do_not_depend_on_the_order_of_entries(
