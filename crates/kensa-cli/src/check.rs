@@ -247,6 +247,7 @@ pub fn repo_paths(report: &Report) -> BTreeMap<String, String> {
                 .iter()
                 .filter_map(|e| e.location.as_ref()),
         )
+        .chain(report.problems.iter().filter_map(|p| p.location.as_ref()))
         .map(|l| &*l.file)
         .collect();
     files.push(&report.manifest);
@@ -290,7 +291,7 @@ fn slashes(p: &std::path::Path) -> String {
 /// 2 when anything could not be evaluated (never a pass), 1 when a violation at or
 /// above the threshold remains (with a baseline: a new one), else 0.
 fn verdict(report: &Report, threshold: Option<Severity>) -> Exit {
-    if report.summary.could_not_evaluate > 0 {
+    if !report.complete() {
         return Exit::Error;
     }
     if kensa_report::portfolio::report_fails(report, threshold) {
@@ -458,6 +459,25 @@ fn write_report(
             }
         }
     }
+    if !report.problems.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            t(
+                lang,
+                "■ 検査を完了できない問題",
+                "■ Problems that keep the check from being complete"
+            )
+        )?;
+        for p in &report.problems {
+            writeln!(out, "? {}", p.message.get(lang))?;
+            if let Some(loc) = &p.location {
+                writeln!(out, "    {}:{}:{}", loc.file, loc.line, loc.column)?;
+            }
+            writeln!(out, "    {}: {}", t(lang, "対処", "fix"), p.fix.get(lang))?;
+        }
+    }
     writeln!(out)?;
     let verdict = match exit {
         Exit::Success => t(lang, "✓ 判定: 合格", "✓ verdict: pass"),
@@ -465,6 +485,11 @@ fn write_report(
             lang,
             "✗ 判定: 是正が必要な違反があります",
             "✗ verdict: violations need remediation",
+        ),
+        Exit::Error if !report.problems.is_empty() => t(
+            lang,
+            "✗ 判定: 検査を完了できませんでした (合格とは扱いません)",
+            "✗ verdict: the check is not complete (not counted as a pass)",
         ),
         Exit::Error => t(
             lang,

@@ -57,8 +57,9 @@ impl Report {
         let file = sources.get(at.file);
         match at.span {
             // A snippet of a very long line (minified or hostile input) would flood the
-            // terminal: name the position instead.
-            Some(span) if line_len(&file.text, span.offset) > MAX_SNIPPET_LINE => Report {
+            // terminal, and one with a control or bidirectional formatting character would
+            // be shown other than it is: name the position instead.
+            Some(span) if !snippet_safe(&file.text, span.offset) => Report {
                 code: String::new(),
                 message: format!("{}:{}:{}: {message}", file.path, span.line, span.column),
                 help: None,
@@ -100,18 +101,32 @@ impl Report {
 
 const MAX_SNIPPET_LINE: usize = 400;
 
-/// Length in bytes of the line that holds `offset`.
-fn line_len(text: &str, offset: usize) -> usize {
+/// Whether the lines a snippet at `offset` shows (its line and the one on each side) can
+/// be printed as they are: none longer than [`MAX_SNIPPET_LINE`] bytes, and none with a
+/// character that changes how the text around it is shown.
+fn snippet_safe(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
     let offset = offset.min(text.len());
-    let start = text.as_bytes()[..offset]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let end = text.as_bytes()[offset..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(text.len(), |i| offset + i);
-    end - start
+    let line_start = |at: usize| {
+        bytes[..at]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let line_end = |at: usize| {
+        bytes[at..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(text.len(), |i| at + i)
+    };
+    let (start, end) = (line_start(offset), line_end(offset));
+    if end - start > MAX_SNIPPET_LINE {
+        return false;
+    }
+    let first = line_start(start.saturating_sub(1));
+    let last = line_end((end + 1).min(text.len()));
+    text.get(first..last)
+        .is_some_and(|window| !window.chars().any(kensa_manifest::problem::is_unsafe_char))
 }
 
 impl fmt::Debug for Report {

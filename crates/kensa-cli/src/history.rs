@@ -487,7 +487,7 @@ pub fn run_diff(
     let mut d = diff(&o, &n);
     d.rename = rename;
     let fail_on = args.fail_on.threshold();
-    let exit = if new.report.summary.could_not_evaluate > 0 {
+    let exit = if !new.report.complete() {
         Exit::Error
     } else if d.introduces(fail_on) {
         Exit::Findings

@@ -100,17 +100,12 @@ pub fn explain(
         return Ok(Exit::Error);
     };
     let Some(r) = c.rule(&args.id) else {
-        let ids: Vec<&str> = c.rules.iter().map(|r| r.id.as_str()).collect();
-        let best = ids
-            .iter()
-            .map(|id| (strsim::jaro_winkler(&args.id.to_uppercase(), id), *id))
-            .filter(|(s, _)| *s > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let best = c.closest_rule(&args.id);
         match lang {
             Lang::Ja => writeln!(err, "✗ 規則「{}」はカタログにありません", args.id)?,
             Lang::En => writeln!(err, "✗ no rule \"{}\" in the catalogue", args.id)?,
         }
-        if let Some((_, id)) = best {
+        if let Some(id) = best {
             match lang {
                 Lang::Ja => writeln!(err, "  「{id}」のことですか？")?,
                 Lang::En => writeln!(err, "  did you mean \"{id}\"?")?,

@@ -13,6 +13,8 @@ use common::{kensa, root};
 const CLEAN: &str = "tests/fixtures/valid/clean.yaml";
 const FINDINGS: &str = "tests/fixtures/valid/findings.yaml";
 const BROKEN: &str = "tests/fixtures/invalid/wrong-types.yaml";
+/// Reads, but an exception and a contract name rules that do not exist: not complete.
+const INCOMPLETE: &str = "tests/hostile/unknown-rule-ids.yaml";
 
 fn check(path: &str, format: &str, lang: &str) -> Command {
     let mut cmd = kensa();
@@ -55,6 +57,86 @@ format_snapshots! {
     junit_clean: "junit", CLEAN, "en";
     junit_findings: "junit", FINDINGS, "en";
     junit_broken: "junit", BROKEN, "en";
+    human_incomplete_ja: "human", INCOMPLETE, "ja";
+    markdown_incomplete: "markdown", INCOMPLETE, "ja";
+    github_incomplete: "github", INCOMPLETE, "en";
+    gitlab_incomplete: "gitlab", INCOMPLETE, "en";
+    sarif_incomplete: "sarif", INCOMPLETE, "en";
+    junit_incomplete: "junit", INCOMPLETE, "en";
+}
+
+/// A check that is not complete fails in every format, whatever `--fail-on` says, and each
+/// format carries the reason.
+#[test]
+fn an_incomplete_check_fails_in_every_format_whatever_fail_on_says() {
+    for format in [
+        "human", "json", "markdown", "github", "gitlab", "sarif", "junit",
+    ] {
+        for fail_on in ["critical", "none"] {
+            let out = check(INCOMPLETE, format, "en")
+                .args(["--fail-on", fail_on])
+                .output()
+                .expect("run");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{format} --fail-on {fail_on}\n{stdout}"
+            );
+            for id in ["CL-2-66", "CL-2-6X"] {
+                assert!(stdout.contains(id), "{format}: no {id} in\n{stdout}");
+            }
+        }
+    }
+    let json = check(INCOMPLETE, "json", "en").output().expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let kinds: Vec<&str> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["unknown_rule_in_contract", "unknown_rule_in_exception"]
+    );
+    let sarif = check(INCOMPLETE, "sarif", "en").output().expect("run");
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif");
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    // A clean manifest stays complete.
+    let clean = check(CLEAN, "json", "en").output().expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&clean.stdout).expect("json");
+    assert!(report.get("problems").is_none());
+    assert_eq!(clean.status.code(), Some(0));
+}
+
+/// The diff of a change that leaves the new side incomplete fails, and says why.
+#[test]
+fn a_diff_whose_new_side_is_incomplete_fails() {
+    let out = kensa()
+        .args([
+            "--lang",
+            "en",
+            "diff",
+            INCOMPLETE,
+            INCOMPLETE,
+            "--as-of",
+            "2026-11-21",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("names rule \"CL-2-66\""), "{stdout}");
 }
 
 fn json_of(path: &str, dir: &Path, name: &str) -> PathBuf {

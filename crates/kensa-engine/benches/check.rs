@@ -15,23 +15,11 @@ use kensa_engine::{Catalogue, Options, check_timed};
 use kensa_manifest::synthetic::manifest;
 use kensa_manifest::{Limits, load_str};
 
-/// The allocator of the `kensa` binary, so that the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
+
+use common::peak_rss_mb;
 
 const CHILD: &str = "KENSA_BENCH_ENTITIES";
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 fn child(entities: usize) {
     let catalogue = Catalogue::builtin().expect("built-in catalogue");

@@ -730,6 +730,19 @@ impl Catalogue {
         self.index(id).map(|i| &self.rules[i])
     }
 
+    /// The id of the rule closest to `id`, when one is close enough to be a likely typo
+    /// (`cl-2-6`, `CL-26`, `CL-2-66`).
+    #[must_use]
+    pub fn closest_rule(&self, id: &str) -> Option<&str> {
+        let wanted = id.trim().to_uppercase();
+        self.rules
+            .iter()
+            .map(|r| (strsim::jaro_winkler(&wanted, &r.id), r.id.as_str()))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map(|(_, id)| id)
+    }
+
     /// The index in [`Catalogue::rules`] of the rule with this id.
     #[must_use]
     pub fn index(&self, id: &str) -> Option<usize> {

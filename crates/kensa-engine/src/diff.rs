@@ -27,7 +27,7 @@ use similar::{Algorithm, DiffOp, TextDiff, capture_diff_slices};
 use crate::catalogue::Severity;
 use crate::entities::DOCUMENT_KINDS;
 use crate::pattern::Pattern;
-use crate::report::{Finding, Location, Report, Status, Summary};
+use crate::report::{CheckProblem, Finding, Location, Report, Status, Summary};
 use crate::split::Split;
 
 /// Version of the diff format.
@@ -94,6 +94,10 @@ pub struct ManifestDiff {
     /// The names of the parties the responsibility moves mention, by party id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parties: BTreeMap<String, Text>,
+    /// What keeps the check of the new side from being complete (a rule id that names
+    /// nothing, no rule applying): the diff then fails whatever `--fail-on` says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<CheckProblem>,
 }
 
 /// One side, in short.
@@ -468,6 +472,7 @@ pub fn diff(old: &Side<'_>, new: &Side<'_>) -> ManifestDiff {
         findings,
         responsibility,
         parties,
+        problems: new.report.problems.clone(),
     }
 }
 

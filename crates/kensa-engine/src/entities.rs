@@ -135,14 +135,28 @@ impl PendingEntity {
     /// identity get the same answers from the same policies on the same date.
     #[must_use]
     pub fn identity(&self) -> Vec<u8> {
+        self.encode(true, |_| true)
+    }
+
+    /// The entity's type and the attributes in `read`, as bytes, without its id: two
+    /// entities with the same shape get the same answers from policies that read nothing
+    /// else of them (see `split::resource_reads`).
+    #[must_use]
+    pub fn shape(&self, read: &std::collections::BTreeSet<String>) -> Vec<u8> {
+        self.encode(false, |k| read.contains(k))
+    }
+
+    fn encode(&self, with_id: bool, keep: impl Fn(&str) -> bool) -> Vec<u8> {
         fn text(out: &mut Vec<u8>, s: &str) {
             out.extend_from_slice(&(s.len() as u64).to_le_bytes());
             out.extend_from_slice(s.as_bytes());
         }
         let mut out = Vec::with_capacity(64 + self.attrs.len() * 24);
         text(&mut out, &self.uid.type_name().to_string());
-        text(&mut out, self.uid.id().unescaped());
-        for (k, v) in &self.attrs {
+        if with_id {
+            text(&mut out, self.uid.id().unescaped());
+        }
+        for (k, v) in self.attrs.iter().filter(|(k, _)| keep(k)) {
             text(&mut out, k);
             match v {
                 Val::Str(s) => {

@@ -16,8 +16,9 @@ use crate::catalogue::{Catalogue, Rule};
 use crate::entities::{Built, PendingEntity, Subject, build};
 use crate::pattern::Pattern;
 use crate::report::{
-    CatalogueSummary, ExceptionRef, FINDINGS_VERSION, Finding, InstitutionSummary, Location,
-    PatternSummary, Report, SourceRef, Status, Summary, SystemPattern, UnusedException,
+    CatalogueSummary, CheckProblem, ExceptionRef, FINDINGS_VERSION, Finding, InstitutionSummary,
+    Location, PatternSummary, ProblemKind, Report, SourceRef, Status, Summary, SystemPattern,
+    UnusedException,
 };
 
 /// How to check.
@@ -332,8 +333,9 @@ pub fn check_timed(
         }
     }
 
-    // Exceptions that waive nothing.
+    // Exceptions that waive nothing; rule ids that name nothing.
     let mut unused_exceptions = Vec::new();
+    let mut problems = Vec::new();
     let key_set: HashSet<&str> = if manifest.exceptions.len() > used_exceptions.len() {
         keys.iter().map(String::as_str).collect()
     } else {
@@ -344,16 +346,21 @@ pub fn check_timed(
             continue;
         }
         let reason = if catalogue.rule(&e.rule).is_none() {
-            Text::new(
-                format!(
-                    "規則「{}」はカタログにありません (kensa rules で一覧を確認できます)",
-                    e.rule
+            problems.push(unknown_rule(
+                ProblemKind::UnknownRuleInException,
+                &e.rule,
+                (
+                    format!("例外「{}」", e.id),
+                    format!("exception \"{}\"", e.id),
                 ),
-                format!(
-                    "rule \"{}\" is not in the catalogue (see `kensa rules`)",
-                    e.rule
+                (
+                    "何を免除するつもりか分からないため、検査は完了していません",
+                    "what it meant to waive is unknown, so the check is not complete",
                 ),
-            )
+                catalogue,
+                location(e.origin, sources),
+            ));
+            continue;
         } else if !key_set.contains(e.target.as_str()) {
             Text::new(
                 format!("対象「{}」はマニフェストにありません", e.target),
@@ -409,6 +416,52 @@ pub fn check_timed(
         });
     }
 
+    for c in &manifest.contracts {
+        for r in c
+            .requirements
+            .iter()
+            .filter(|r| catalogue.rule(r).is_none())
+        {
+            problems.push(unknown_rule(
+                ProblemKind::UnknownRuleInContract,
+                r,
+                (
+                    format!("契約「{}」の requirements ", c.id),
+                    format!("the requirements of contract \"{}\"", c.id),
+                ),
+                (
+                    "何を引き受けるつもりか分からないため、検査は完了していません",
+                    "what it meant to take over is unknown, so the check is not complete",
+                ),
+                catalogue,
+                location(c.origin, sources),
+            ));
+        }
+    }
+    problems.sort_by(|a, b| a.location.cmp(&b.location));
+    if summary.applicable() == 0 {
+        problems.push(CheckProblem {
+            kind: ProblemKind::NothingApplies,
+            message: Text::new(
+                format!(
+                    "{} 時点で、マニフェストの {} 個の対象に適用される規則が1つもありません。何も検査していないため、合格とは扱いません",
+                    as_of,
+                    subjects.len()
+                ),
+                format!(
+                    "not one rule applies to the {} entities of the manifest on {}: nothing was checked, so this is not a pass",
+                    subjects.len(),
+                    as_of
+                ),
+            ),
+            fix: Text::new(
+                "--as-of の日付、institution.checklist_edition、--policies の規則の対象を確認してください",
+                "check the --as-of date, institution.checklist_edition, and what the rules given with --policies apply to",
+            ),
+            location: location(manifest.institution.origin, sources),
+        });
+    }
+
     let explanation = explain_pattern(manifest, &system_patterns, institution_pattern);
     let report = Report {
         version: FINDINGS_VERSION.to_string(),
@@ -445,6 +498,7 @@ pub fn check_timed(
         },
         findings,
         unused_exceptions,
+        problems,
         baseline: None,
     };
     timings.assemble = t2.elapsed();
@@ -822,6 +876,36 @@ fn location(origin: Origin, sources: &SourceSet) -> Option<Location> {
         line: span.line,
         column: span.column,
     })
+}
+
+/// A rule id written in the manifest that is not in the catalogue.
+fn unknown_rule(
+    kind: ProblemKind,
+    id: &str,
+    (where_ja, where_en): (String, String),
+    (why_ja, why_en): (&str, &str),
+    catalogue: &Catalogue,
+    location: Option<Location>,
+) -> CheckProblem {
+    let close = catalogue.closest_rule(id);
+    CheckProblem {
+        kind,
+        message: Text::new(
+            format!("{where_ja}にある規則「{id}」はカタログにありません。{why_ja}"),
+            format!("{where_en} names rule \"{id}\", which is not in the catalogue: {why_en}"),
+        ),
+        fix: match close {
+            Some(c) => Text::new(
+                format!("「{c}」のことですか？ 規則の一覧は kensa rules で確認できます"),
+                format!("did you mean \"{c}\"? `kensa rules` lists the rules"),
+            ),
+            None => Text::new(
+                "規則 id を kensa rules の一覧で確認してください",
+                "check the rule id against `kensa rules`",
+            ),
+        },
+        location,
+    }
 }
 
 fn uid(s: &str) -> Result<EntityUid, EngineError> {

@@ -21,4 +21,4 @@ pub mod split;
 pub use catalogue::{Catalogue, PolicyError, Rule, Severity, Volume};
 pub use evaluate::{EngineError, Memo, Options, Timings, check, check_timed, check_with};
 pub use pattern::Pattern;
-pub use report::{BaselineState, Finding, Report, Status, Summary};
+pub use report::{BaselineState, CheckProblem, Finding, ProblemKind, Report, Status, Summary};

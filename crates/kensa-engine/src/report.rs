@@ -38,6 +38,10 @@ pub struct Report {
     /// Exceptions that waive nothing: unknown rule, unknown target, or a pair that is not
     /// violated.
     pub unused_exceptions: Vec<UnusedException>,
+    /// What keeps the check from being complete: a rule id that names nothing, or no rule
+    /// applying at all. Any of them fails the run (exit 2) whatever `--fail-on` says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<CheckProblem>,
     /// The comparison with an earlier run (`kensa check --baseline FILE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
@@ -358,6 +362,46 @@ pub struct ExceptionRef {
     pub expired: bool,
 }
 
+/// Why a check is not complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// An exception names a rule the catalogue does not have: what it meant to waive is
+    /// unknown.
+    UnknownRuleInException,
+    /// A contract's `requirements` names a rule the catalogue does not have: what it meant
+    /// to take over is unknown.
+    UnknownRuleInContract,
+    /// Not one rule applies to any entity of the manifest: nothing was checked.
+    NothingApplies,
+}
+
+impl ProblemKind {
+    /// The name, as in JSON (`unknown_rule_in_exception`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::UnknownRuleInException => "unknown_rule_in_exception",
+            ProblemKind::UnknownRuleInContract => "unknown_rule_in_contract",
+            ProblemKind::NothingApplies => "nothing_applies",
+        }
+    }
+}
+
+/// Something that keeps a check from being complete. It is never a pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckProblem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// What is wrong.
+    pub message: Text,
+    /// What to do.
+    pub fix: Text,
+    /// Where it is written, when it is written somewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
 /// An exception that waives nothing.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct UnusedException {
@@ -375,6 +419,13 @@ pub struct UnusedException {
 }
 
 impl Report {
+    /// Whether every rule was evaluated and nothing keeps the check from being complete.
+    /// An incomplete check fails (exit 2) whatever `--fail-on` says.
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        self.summary.could_not_evaluate == 0 && self.problems.is_empty()
+    }
+
     /// Findings that are not satisfied or not applicable: what a reader acts on.
     pub fn actionable(&self) -> impl Iterator<Item = &Finding> {
         self.findings

@@ -11,8 +11,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, Request,
-    RestrictedExpression,
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request, RestrictedExpression,
 };
 use chrono::NaiveDate;
 use kensa_manifest::model::{EmploymentStatus, GovernanceRole};
@@ -451,6 +451,135 @@ fn related_vendors(manifest: &Manifest, s: &Subject) -> BTreeSet<String> {
 /// The rows of one chunk of items, with their gaps.
 type Chunk = Result<Vec<(Row, Vec<Gap>)>, EngineError>;
 
+/// What Cedar answered to one question of the split.
+#[derive(Debug, Clone)]
+struct Answer {
+    allow: bool,
+    reasons: Vec<String>,
+    errors: Vec<(String, String)>,
+}
+
+/// Answers by (party, [action, taken over, delegated], the rest of the context, resource
+/// shape).
+type Answers = HashMap<(String, [u8; 3], Arc<str>, Vec<u8>), Answer>;
+
+/// The attributes of the resource the split policies read, when that is all they read of
+/// it: then two entities of the same type with the same values of those attributes get
+/// the same answers, whatever their ids. `None` when a policy uses the resource in another
+/// way (`resource == …`, `resource in …`, `resource["…"]`, the resource as a value), or
+/// reads an attribute by a name that is not a plain identifier.
+///
+/// The policies are read as text: strings and comments are skipped, and each `resource`
+/// must be followed by `.name`, `has name`, `is Type`, or end the scope (`,` or `)`).
+fn resource_reads(policies: &PolicySet) -> Option<BTreeSet<String>> {
+    let mut read = BTreeSet::new();
+    for policy in policies.policies() {
+        let text = policy.to_string();
+        let b = text.as_bytes();
+        let ident = |at: usize| -> usize {
+            let mut end = at;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            end
+        };
+        let skip_space = |mut at: usize| -> usize {
+            while at < b.len() && b[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            at
+        };
+        // Depth of brackets inside the scope, `permit (…)`: there a plain `resource`
+        // (followed by `,` or `)`) is the scope itself; in the conditions it is a value.
+        let (mut effect_seen, mut scope_depth) = (false, None::<usize>);
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'(' => {
+                    if effect_seen && scope_depth.is_none() {
+                        scope_depth = Some(0);
+                        effect_seen = false;
+                    } else if let Some(d) = scope_depth.as_mut().filter(|d| **d < usize::MAX) {
+                        *d += 1;
+                    }
+                    i += 1;
+                }
+                b')' => {
+                    scope_depth = match scope_depth {
+                        Some(0) => Some(usize::MAX),
+                        Some(d) if d < usize::MAX => Some(d - 1),
+                        other => other,
+                    };
+                    i += 1;
+                }
+                c if c.is_ascii_alphabetic() || c == b'_' => {
+                    let end = ident(i);
+                    let word = &text[i..end];
+                    if (word == "permit" || word == "forbid") && scope_depth.is_none() {
+                        effect_seen = true;
+                    }
+                    let in_scope = scope_depth.is_some_and(|d| d < usize::MAX);
+                    if word == "resource" {
+                        let next = skip_space(end);
+                        let word_end = ident(next);
+                        let after = &text[next..word_end];
+                        match b.get(next) {
+                            Some(b'.') => {
+                                let name = skip_space(next + 1);
+                                let name_end = ident(name);
+                                if name_end == name {
+                                    return None;
+                                }
+                                read.insert(text[name..name_end].to_owned());
+                            }
+                            Some(b',' | b')') if in_scope => {}
+                            _ if after == "is" => {
+                                // `resource is T in …` asks about the resource's id.
+                                let mut at = skip_space(word_end);
+                                while at < b.len()
+                                    && (b[at].is_ascii_alphanumeric()
+                                        || b[at] == b'_'
+                                        || b[at] == b':')
+                                {
+                                    at += 1;
+                                }
+                                let at = skip_space(at);
+                                if &text[at..ident(at)] == "in" {
+                                    return None;
+                                }
+                            }
+                            _ if after == "has" => {
+                                let name = skip_space(word_end);
+                                let name_end = ident(name);
+                                if name_end == name {
+                                    return None;
+                                }
+                                read.insert(text[name..name_end].to_owned());
+                            }
+                            _ => return None,
+                        }
+                    }
+                    i = end;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+    Some(read)
+}
+
 struct Item<'a> {
     rule: String,
     title: Arc<Text>,
@@ -473,6 +602,17 @@ pub fn split(
     sources: &SourceSet,
     catalogue: &Catalogue,
     report: &Report,
+) -> Result<Split, EngineError> {
+    split_impl(manifest, sources, catalogue, report, true)
+}
+
+/// [`split`], answering from the cache of shapes when `reuse` (and the policies allow it).
+fn split_impl(
+    manifest: &Manifest,
+    sources: &SourceSet,
+    catalogue: &Catalogue,
+    report: &Report,
+    reuse: bool,
 ) -> Result<Split, EngineError> {
     let built = build(manifest, report.as_of).map_err(|e| EngineError(e.to_string()))?;
     let subjects = built.subjects;
@@ -528,6 +668,13 @@ pub fn split(
         }
     }
 
+    // Rows about entities of the same shape (type and the attributes the split policies
+    // read) get the same answers: each thread asks Cedar once per question and shape.
+    let reads = resource_reads(&catalogue.split).filter(|_| reuse);
+    let shapes: Option<Vec<Vec<u8>>> = reads
+        .as_ref()
+        .map(|read| built.entities.iter().map(|e| e.shape(read)).collect());
+
     // One store: the entities the rows are about, and the parties.
     let needed: BTreeSet<usize> = items.iter().map(|i| i.subject).collect();
     let mut entities: Vec<Entity> = Vec::with_capacity(needed.len() + parties.len());
@@ -549,7 +696,7 @@ pub fn split(
     let accountable = uid("Action", "accountable")?;
     let warns = uid("Action", "warns")?;
     // One row: every question for every party, and the gaps they raise.
-    let one = |item: &Item<'_>| -> Result<(Row, Vec<Gap>), EngineError> {
+    let one = |item: &Item<'_>, cache: &mut Answers| -> Result<(Row, Vec<Gap>), EngineError> {
         let mut gaps = Vec::new();
         let s = &subjects[item.subject];
         let scopes = subject_scopes(manifest, s);
@@ -561,6 +708,22 @@ pub fn split(
             keys.insert(format!("r:{}@{scope}", item.rule));
         }
         let vendors = related_vendors(manifest, s);
+        let shape = shapes.as_ref().map(|s| s[item.subject].as_slice());
+        // The context's values, as the cache sees them.
+        // The context's values but the two flags, as the cache sees them: the same for
+        // every question about this row.
+        let context_key: Option<Arc<str>> = shape.map(|_| {
+            Arc::from(format!(
+                "{}\0{}\0{}\0{}\0{}\0{:?}\0{:?}",
+                item.rule,
+                item.volume,
+                s.pattern.code(),
+                item.delegable,
+                item.responsible,
+                vendors,
+                keys
+            ))
+        });
         let context = |taken_over: bool, delegated: bool| -> Result<Context, EngineError> {
             Context::from_pairs([
                 (
@@ -612,42 +775,74 @@ pub fn split(
         let loc = location(s.origin, sources);
         let key = s.key();
         let ask = |party: &PartyDef,
-                   action: &EntityUid,
-                   ctx: Context,
-                   gaps: &mut Vec<Gap>|
+                   action: (u8, &EntityUid),
+                   (taken_over, delegated): (bool, bool),
+                   gaps: &mut Vec<Gap>,
+                   cache: &mut Answers|
          -> Result<Option<Vec<String>>, EngineError> {
-            let request = Request::new(party.uid.clone(), action.clone(), s.uid.clone(), ctx, None)
-                .map_err(|e| EngineError(format!("split request: {e}")))?;
-            let response = authorizer.is_authorized(&request, &catalogue.split, &store);
-            for err in response.diagnostics().errors() {
-                let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = err;
+            let cache_key = shape.zip(context_key.as_ref()).map(|(shape, context)| {
+                (
+                    party.info.id.clone(),
+                    [action.0, u8::from(taken_over), u8::from(delegated)],
+                    Arc::clone(context),
+                    shape.to_vec(),
+                )
+            });
+            let answer = match cache_key.as_ref().and_then(|k| cache.get(k)) {
+                Some(answer) => answer.clone(),
+                None => {
+                    let request = Request::new(
+                        party.uid.clone(),
+                        action.1.clone(),
+                        s.uid.clone(),
+                        context(taken_over, delegated)?,
+                        None,
+                    )
+                    .map_err(|e| EngineError(format!("split request: {e}")))?;
+                    let response = authorizer.is_authorized(&request, &catalogue.split, &store);
+                    let answer = Answer {
+                        allow: response.decision() == Decision::Allow,
+                        reasons: response
+                            .diagnostics()
+                            .reason()
+                            .map(ToString::to_string)
+                            .collect(),
+                        errors: response
+                            .diagnostics()
+                            .errors()
+                            .map(|err| {
+                                let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) =
+                                    err;
+                                (pe.policy_id().to_string(), pe.inner().to_string())
+                            })
+                            .collect(),
+                    };
+                    if let Some(k) = cache_key {
+                        cache.insert(k, answer.clone());
+                    }
+                    answer
+                }
+            };
+            for (policy, error) in &answer.errors {
                 gaps.push(Gap {
                     kind: "could_not_evaluate".into(),
                     rule: Some(item.rule.clone()),
                     entity: Some(key.clone()),
                     party: Some(party.info.id.clone()),
-                    policy: Some(pe.policy_id().to_string()),
+                    policy: Some(policy.clone()),
                     message: Text::new(
                         format!(
-                            "責任分界のポリシー「{}」を評価できませんでした: {}。この当事者の分担は未確定です",
-                            pe.policy_id(),
-                            pe.inner()
+                            "責任分界のポリシー「{policy}」を評価できませんでした: {error}。この当事者の分担は未確定です"
                         ),
                         format!(
-                            "split policy \"{}\" could not be evaluated: {}; this party's share is undecided",
-                            pe.policy_id(),
-                            pe.inner()
+                            "split policy \"{policy}\" could not be evaluated: {error}; this party's share is undecided"
                         ),
                     ),
                     location: loc.clone(),
                 });
             }
-            let reasons: Vec<String> = response
-                .diagnostics()
-                .reason()
-                .map(ToString::to_string)
-                .collect();
-            if response.decision() == Decision::Allow {
+            let reasons = answer.reasons;
+            if answer.allow {
                 return Ok(Some(reasons));
             }
             // A forbid that names a gap: the claim is rejected, and said so.
@@ -677,7 +872,7 @@ pub fn split(
             .iter()
             .filter(|p| matches!(p.kind, "vendor" | "carrier"))
         {
-            if let Some(basis) = ask(p, &does, context(false, false)?, &mut gaps)? {
+            if let Some(basis) = ask(p, (0, &does), (false, false), &mut gaps, cache)? {
                 doers.push(Assignment {
                     party: p.info.id.clone(),
                     basis,
@@ -687,7 +882,7 @@ pub fn split(
         let outside = doers.len();
         let taken_over = outside > 0 && item.responsible != "shared";
         for p in parties.iter().filter(|p| p.kind == "role") {
-            if let Some(basis) = ask(p, &does, context(taken_over, false)?, &mut gaps)? {
+            if let Some(basis) = ask(p, (0, &does), (taken_over, false), &mut gaps, cache)? {
                 doers.push(Assignment {
                     party: p.info.id.clone(),
                     basis,
@@ -696,7 +891,7 @@ pub fn split(
         }
         let mut answer = Vec::new();
         for p in parties.iter().filter(|p| p.kind == "institution") {
-            if let Some(basis) = ask(p, &accountable, context(taken_over, false)?, &mut gaps)? {
+            if let Some(basis) = ask(p, (1, &accountable), (taken_over, false), &mut gaps, cache)? {
                 answer.push(Assignment {
                     party: p.info.id.clone(),
                     basis,
@@ -710,7 +905,8 @@ pub fn split(
                     .is_some_and(|p| p.basis == "contract")
             });
             if let Some(p) = parties.iter().find(|p| p.info.id == d.party)
-                && let Some(reasons) = ask(p, &warns, context(taken_over, delegated)?, &mut gaps)?
+                && let Some(reasons) =
+                    ask(p, (2, &warns), (taken_over, delegated), &mut gaps, cache)?
             {
                 for id in reasons {
                     if let Some(policy) = catalogue.split_policy(&id) {
@@ -791,7 +987,10 @@ pub fn split(
             .chunks(chunk)
             .map(|part| {
                 let one = &one;
-                scope.spawn(move || part.iter().map(one).collect())
+                scope.spawn(move || {
+                    let mut cache = Answers::new();
+                    part.iter().map(|item| one(item, &mut cache)).collect()
+                })
             })
             .collect();
         handles
@@ -869,4 +1068,84 @@ fn unassigned_message(item: &Item<'_>, s: &Subject) -> Text {
         "実施する当事者がいません。担当する役割 (people[].roles) を持つ在籍者を記録するか、契約で事業者に委ねてください",
         "nobody does it: record an active person holding the role that carries it (people[].roles), or have a vendor undertake it in a contract",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(text: &str) -> Option<Vec<String>> {
+        let set = PolicySet::from_str(text).expect("policies");
+        resource_reads(&set).map(|r| r.into_iter().collect())
+    }
+
+    #[test]
+    fn the_policies_read_only_named_attributes_of_the_resource() {
+        let builtin = Catalogue::builtin().expect("catalogue");
+        let read =
+            resource_reads(&builtin.split).expect("the built-in split policies are cacheable");
+        assert!(
+            read.contains("line") && read.contains("managed_by"),
+            "{read:?}"
+        );
+        assert_eq!(
+            reads(
+                r#"permit (principal, action, resource is System) when { resource.vendor == "v" && resource has carrier && context.rule == "resource" }; // resource == x"#
+            ),
+            Some(vec!["carrier".to_owned(), "vendor".to_owned()])
+        );
+        // Anything that could see the resource's id turns the cache off.
+        for text in [
+            r#"permit (principal, action, resource == System::"emr");"#,
+            r#"permit (principal, action, resource) when { resource in System::"emr" };"#,
+            r#"permit (principal, action, resource) when { principal.owns.contains(resource) };"#,
+            r#"permit (principal, action, resource) when { resource["vendor"] == "v" };"#,
+            r#"permit (principal, action, resource) when { resource has "odd name" };"#,
+            r#"permit (principal, action, resource is System in System::"emr");"#,
+        ] {
+            assert_eq!(reads(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn answers_reused_by_shape_equal_answers_asked_one_by_one() {
+        let catalogue = Catalogue::builtin().expect("catalogue");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut examples: Vec<std::path::PathBuf> =
+            std::fs::read_dir(root.join("manifests/examples"))
+                .expect("examples")
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "yaml"))
+                .collect();
+        examples.push(root.join("tests/fixtures/valid/findings.yaml"));
+        let synthetic = kensa_manifest::load_str(
+            "synthetic.yaml",
+            &kensa_manifest::synthetic::manifest(600),
+            &kensa_manifest::Limits::default(),
+        );
+        let mut loaded: Vec<kensa_manifest::Loaded> = examples
+            .iter()
+            .map(|p| kensa_manifest::load(p, &kensa_manifest::Limits::default()))
+            .collect();
+        loaded.push(synthetic);
+        for l in &loaded {
+            let m = l.manifest.as_ref().expect("valid example");
+            let options = crate::Options {
+                as_of: NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+                manifest_label: "m".into(),
+                threads: 1,
+            };
+            let report = crate::check(m, &l.sources, &catalogue, &options).expect("check");
+            let reused = split_impl(m, &l.sources, &catalogue, &report, true).expect("split");
+            let asked = split_impl(m, &l.sources, &catalogue, &report, false).expect("split");
+            assert!(!asked.rows.is_empty());
+            assert_eq!(
+                serde_json::to_string(&reused).expect("json"),
+                serde_json::to_string(&asked).expect("json"),
+                "{}",
+                m.institution.id
+            );
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use kensa_engine::report::Status;
-use kensa_engine::{Catalogue, Options, Pattern, Report, check};
+use kensa_engine::{Catalogue, Options, Pattern, ProblemKind, Report, check};
 use kensa_manifest::{Limits, load_str};
 
 fn rule(id: &str, ty: &str, extra: &str, violates: &str, applies: &str) -> String {
@@ -188,19 +188,21 @@ fn exceptions_waive_until_they_expire_and_unused_ones_are_reported() {
     let r = run(&with_exceptions, &c, "2026-11-21");
     assert_eq!(status(&r, "T-LEAVER", "account/a-gone"), Status::Waived);
     let unused: Vec<&str> = r.unused_exceptions.iter().map(|u| u.id.as_str()).collect();
-    assert_eq!(unused, ["ex-2", "ex-3"]);
-    // Each says why: the pair is already satisfied, or the rule does not exist.
+    assert_eq!(unused, ["ex-2"]);
+    // It says why: the pair is already satisfied.
     assert!(
         r.unused_exceptions[0].reason.en.contains("is satisfied"),
         "{}",
         r.unused_exceptions[0].reason.en
     );
-    assert!(
-        r.unused_exceptions[1]
-            .reason
-            .en
-            .contains("not in the catalogue")
-    );
+    // A rule that does not exist is not a harmless leftover: what the exception meant to
+    // waive is unknown, so the check is not complete.
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].kind, ProblemKind::UnknownRuleInException);
+    assert!(r.problems[0].message.en.contains("\"NO-SUCH-RULE\""));
+    assert!(r.problems[0].message.en.contains("exception \"ex-3\""));
+    assert_eq!(r.problems[0].location.as_ref().map(|l| l.line), Some(23));
+    assert!(!r.complete());
     // After expiry the violation is back, and says why.
     let r = run(&with_exceptions, &c, "2027-01-01");
     let f = r
@@ -296,6 +298,53 @@ contracts:
     let neither = m.replace("undertakes: [access_logs]", "undertakes: [backups]");
     let r = run(&neither, &c, "2026-11-21");
     assert_eq!(status(&r, "T-LOG", "system/web"), Status::Violated);
+    assert!(r.complete());
+    // A requirement id that names nothing (a typo) takes nothing over, and says so: what
+    // the contract meant is unknown, so the check is not complete.
+    let typo = m.replace("undertakes: [access_logs]", "requirements: [t-log2]");
+    let r = run(&typo, &c, "2026-11-21");
+    assert_eq!(status(&r, "T-LOG", "system/web"), Status::Violated);
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    let p = &r.problems[0];
+    assert_eq!(p.kind, ProblemKind::UnknownRuleInContract);
+    assert!(p.message.en.contains("contract \"k\""), "{}", p.message.en);
+    assert!(p.fix.en.contains("did you mean \"T-LOG\""), "{}", p.fix.en);
+    assert_eq!(
+        p.location.as_ref().map(|l| (l.line, l.column)),
+        Some((23, 5))
+    );
+    assert!(!r.complete());
+}
+
+#[test]
+fn a_check_where_no_rule_applies_is_not_a_pass() {
+    // A rule that applies to nothing in this manifest.
+    let c = catalogue(&[rule(
+        "T-NOTHING",
+        "Account",
+        "",
+        "true",
+        r#"resource.holder_status == "nobody has this status""#,
+    )]);
+    let r = run(BASE, &c, "2026-11-21");
+    assert_eq!(r.summary.applicable(), 0);
+    assert_eq!(r.summary.violated, 0);
+    let kinds: Vec<ProblemKind> = r.problems.iter().map(|p| p.kind).collect();
+    assert_eq!(kinds, [ProblemKind::NothingApplies]);
+    assert!(r.problems[0].message.en.contains("nothing was checked"));
+    assert!(!r.complete());
+    // Nor before the rules take effect.
+    let c = catalogue(&[rule(
+        "T-ALL",
+        "Account",
+        "",
+        r#"resource.holder_status == "none""#,
+        "true",
+    )]);
+    assert!(run(BASE, &c, "2026-11-21").complete());
+    let early = run(BASE, &c, "2023-12-31");
+    assert_eq!(early.problems.len(), 1);
+    assert!(early.problems[0].message.en.contains("on 2023-12-31"));
 }
 
 #[test]

@@ -162,6 +162,90 @@ pub(crate) fn check(tree: &FileTree<'_>, json: &Value) -> Vec<Problem> {
     problems
 }
 
+/// Keys and text values with a control character or a bidirectional formatting character
+/// ([`crate::problem::is_unsafe_char`]). No field needs one, and such a character makes
+/// what a reviewer sees differ from what kensa reads (`"a\u202eb"` shows as `ab` reversed),
+/// so each is an error at its place.
+pub(crate) fn unsafe_text(tree: &FileTree<'_>) -> Vec<Problem> {
+    fn walk(
+        tree: &FileTree<'_>,
+        node: &Spanned<Node>,
+        path: &mut Vec<Seg>,
+        out: &mut Vec<Problem>,
+    ) {
+        match &node.value {
+            Node::Str(s) => flag(tree, s, &node.referenced, path, false, out),
+            Node::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Seg::Index(i));
+                    walk(tree, item, path, out);
+                    path.pop();
+                }
+            }
+            Node::Map(entries) => {
+                for (k, v) in entries {
+                    path.push(Seg::Key(k.value.clone()));
+                    flag(tree, &k.value, &k.referenced, path, true, out);
+                    walk(tree, v, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    fn flag(
+        tree: &FileTree<'_>,
+        text: &str,
+        at: &serde_saphyr::Location,
+        path: &[Seg],
+        key: bool,
+        out: &mut Vec<Problem>,
+    ) {
+        let Some(c) = text.chars().find(|c| crate::problem::is_unsafe_char(*c)) else {
+            return;
+        };
+        let here = display_path(path);
+        let code = format!("U+{:04X}", u32::from(c));
+        let (name_ja, name_en) = match c {
+            '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}' => (
+                "双方向テキストの制御文字",
+                "bidirectional formatting character",
+            ),
+            _ => ("制御文字", "control character"),
+        };
+        let (what_ja, what_en) = if key {
+            (format!("キー `{here}`"), format!("the key `{here}`"))
+        } else {
+            (format!("`{here}` の値"), format!("the value of `{here}`"))
+        };
+        out.push(
+            Problem::new(
+                Code::ControlCharacter,
+                Origin {
+                    file: tree.file,
+                    span: span_of(tree.text, at),
+                },
+                Text::new(
+                    format!("{what_ja}に見えない{name_ja} {code} があります"),
+                    format!("{what_en} contains the invisible {name_en} {code}"),
+                ),
+            )
+            .label(Text::new(name_ja, name_en))
+            .help(Text::new(
+                "表示と実際の内容が食い違うため使えません。文字を削除してください (コピー＆ペーストで混入することがあります)",
+                "it makes what is shown differ from what is read, so it is not allowed; delete it (it often comes in with copy and paste)",
+            )),
+        );
+    }
+    let mut out = Vec::new();
+    walk(tree, tree.root, &mut Vec::new(), &mut out);
+    out
+}
+
 fn path_of(error: &ValidationError<'_>) -> Vec<Seg> {
     error
         .instance_path()

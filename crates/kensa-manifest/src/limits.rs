@@ -12,7 +12,8 @@ pub struct Limits {
     pub max_files: usize,
     /// Deepest nesting of mappings and sequences.
     pub max_depth: usize,
-    /// Most YAML nodes in one file, aliases expanded.
+    /// Most YAML values (keys included) in a manifest, all its files together, aliases
+    /// expanded. A 100k-entity manifest has about 2 million.
     pub max_nodes: usize,
     /// Most parser events replayed for aliases in one file.
     pub max_alias_replay: usize,
@@ -25,7 +26,7 @@ impl Default for Limits {
             max_total_bytes: 256 * 1024 * 1024,
             max_files: 10_000,
             max_depth: 64,
-            max_nodes: 10_000_000,
+            max_nodes: 4_000_000,
             max_alias_replay: 1_000_000,
         }
     }

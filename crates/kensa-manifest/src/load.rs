@@ -55,8 +55,9 @@ pub fn load(path: &Path, limits: &Limits) -> Loaded {
 
     let files = match list_files(path, limits) {
         Ok(files) => files,
-        Err((code, message, help)) => {
-            let file = sources.add(display(path), Arc::from(""));
+        Err(e) => {
+            let (code, message, help, at) = *e;
+            let file = sources.add(display(&at), Arc::from(""));
             problems.push(Problem::new(code, Origin { file, span: None }, message).help(help));
             return Loaded {
                 sources,
@@ -83,13 +84,19 @@ fn read_all<T>(
     let mut parsed = Vec::new();
     let mut total: u64 = 0;
     let mut all_clean = true;
+    // The node budget is the manifest's, not each file's: each file gets what the files
+    // before it left, so a folder of files cannot multiply it.
+    let mut budget = limits.clone();
     for (name, what) in files {
         let file = sources.add(name, Arc::from(""));
         match read(what, file, limits).and_then(|bytes| sized(bytes, file, limits, &mut total)) {
             Ok(text) => {
                 sources.set_text(file, Arc::clone(&text));
-                match parse_file(&text, file, limits) {
-                    Ok(p) => parsed.push(p),
+                match parse_file(&text, file, &budget) {
+                    Ok(p) => {
+                        budget.max_nodes = budget.max_nodes.saturating_sub(count_nodes(&p.root));
+                        parsed.push(p);
+                    }
                     Err(mut found) => {
                         all_clean = false;
                         problems.append(&mut found);
@@ -107,6 +114,20 @@ fn read_all<T>(
         }
     }
     finish(sources, parsed, all_clean, problems)
+}
+
+/// The values of a node tree, as the reader's budget counts them: every node and every key.
+fn count_nodes(node: &Spanned<Node>) -> usize {
+    match &node.value {
+        Node::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Node::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(_, v)| 1 + count_nodes(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
 }
 
 /// Cross-file checks and the merge; problems in file and position order.
@@ -176,11 +197,13 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-type ListError = (Code, Text, Text);
+/// Why a manifest's files cannot be listed: the code, the message, what to do, and the
+/// path it is about.
+type ListError = Box<(Code, Text, Text, PathBuf)>;
 
 fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
     let meta = std::fs::metadata(path).map_err(|e| {
-        (
+        Box::new((
             Code::Unreadable,
             Text::new(
                 format!("`{}` を読めません: {}", display(path), io_reason_ja(&e)),
@@ -190,7 +213,8 @@ fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
                 "マニフェストのファイルまたはフォルダのパスを指定してください",
                 "give the path of a manifest file or folder",
             ),
-        )
+            path.to_path_buf(),
+        ))
     })?;
     // Anything but a folder is one file: a regular file, and also a pipe or a character
     // device (`kensa diff <(git show HEAD:m.yaml) m.yaml` passes `/dev/fd/N`). Reading
@@ -199,25 +223,28 @@ fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
-    collect_yaml(path, &mut files, limits).map_err(|e| {
-        (
+    let unreadable = |dir: &Path, e: &std::io::Error| -> ListError {
+        Box::new((
             Code::Unreadable,
             Text::new(
                 format!(
                     "フォルダ `{}` を読めません: {}",
-                    display(path),
-                    io_reason_ja(&e)
+                    display(dir),
+                    io_reason_ja(e)
                 ),
-                format!("cannot read the folder `{}`: {e}", display(path)),
+                format!("cannot read the folder `{}`: {e}", display(dir)),
             ),
             Text::new(
                 "読み取り権限を確認してください",
                 "check that the folder can be read",
             ),
-        )
-    })?;
+            dir.to_path_buf(),
+        ))
+    };
+    let root = std::fs::canonicalize(path).map_err(|e| unreadable(path, &e))?;
+    collect_yaml(&root, path, &mut files, limits, &unreadable)?;
     if files.len() > limits.max_files {
-        return Err((
+        return Err(Box::new((
             Code::TooManyFiles,
             Text::new(
                 format!(
@@ -235,10 +262,11 @@ fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
                 "1つの医療機関を記述するファイルだけを1つのフォルダに置いてください",
                 "keep only the files that describe one institution in one folder",
             ),
-        ));
+            path.to_path_buf(),
+        )));
     }
     if files.is_empty() {
-        return Err((
+        return Err(Box::new((
             Code::NoManifestFiles,
             Text::new(
                 format!(
@@ -254,14 +282,28 @@ fn list_files(path: &Path, limits: &Limits) -> Result<Vec<PathBuf>, ListError> {
                 "`kensa init` でひな型を作成できます",
                 "`kensa init` writes a starting manifest",
             ),
-        ));
+            path.to_path_buf(),
+        )));
     }
     files.sort();
     Ok(files)
 }
 
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, limits: &Limits) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+/// Collects the `.yaml`/`.yml` files under `dir`, in name order, skipping hidden entries.
+/// `root` is the manifest folder, resolved. A symbolic link is read only when it leads to
+/// a file inside the manifest folder; one that leads outside it, to a folder, in a loop or
+/// (for a YAML name) nowhere is an error, and so is a YAML name on a pipe or a device,
+/// which would block or never end.
+fn collect_yaml(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    limits: &Limits,
+    unreadable: &impl Fn(&Path, &std::io::Error) -> ListError,
+) -> Result<(), ListError> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .and_then(|d| d.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| unreadable(dir, &e))?;
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
         let name = entry.file_name();
@@ -269,20 +311,152 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, limits: &Limits) -> std::io:
             continue;
         }
         let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            collect_yaml(&path, out, limits)?;
-        } else if matches!(
+        let kind = entry.file_type().map_err(|e| unreadable(&path, &e))?;
+        let yaml = matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
-        ) {
+        );
+        if kind.is_symlink() {
+            if let Some(p) = followed_link(root, &path, yaml)? {
+                out.push(p);
+            }
+        } else if kind.is_dir() {
+            collect_yaml(root, &path, out, limits, unreadable)?;
+        } else if yaml && kind.is_file() {
             out.push(path);
+        } else if yaml {
+            return Err(not_a_file(&path));
         }
         if out.len() > limits.max_files {
             return Ok(());
         }
     }
     Ok(())
+}
+
+/// The symbolic link at `link`, if it is to be read: `Some` for a YAML name that leads to
+/// a file inside `root`, `None` for a link kensa has no reason to read (another name that
+/// leads to a file or nowhere), an error otherwise.
+fn followed_link(root: &Path, link: &Path, yaml: bool) -> Result<Option<PathBuf>, ListError> {
+    let target = std::fs::read_link(link)
+        .map_or_else(|_| "?".to_owned(), |t| t.to_string_lossy().into_owned());
+    let problem = |ja: String, en: String, help: Text| {
+        Err(Box::new((
+            Code::Symlink,
+            Text::new(ja, en),
+            help,
+            link.to_path_buf(),
+        )))
+    };
+    let resolved = match std::fs::canonicalize(link) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !yaml => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return problem(
+                format!(
+                    "シンボリックリンク `{}` の先 `{target}` がありません",
+                    display(link)
+                ),
+                format!(
+                    "the symbolic link `{}` leads to `{target}`, which does not exist",
+                    display(link)
+                ),
+                Text::new(
+                    "リンクを削除するか、正しい先を指してください",
+                    "remove the link or point it at the right file",
+                ),
+            );
+        }
+        Err(_) => {
+            return problem(
+                format!(
+                    "シンボリックリンク `{}` (→ `{target}`) はループしています",
+                    display(link)
+                ),
+                format!(
+                    "the symbolic link `{}` (→ `{target}`) is a loop",
+                    display(link)
+                ),
+                Text::new("リンクを削除してください", "remove the link"),
+            );
+        }
+    };
+    let inside = resolved.starts_with(root);
+    if resolved.is_dir() {
+        let looped = root.starts_with(&resolved);
+        return problem(
+            format!(
+                "シンボリックリンク `{}` はフォルダ `{target}` を指しています{}。kensa はフォルダへのリンクをたどりません",
+                display(link),
+                if looped {
+                    " (自身を含むフォルダへのループ)"
+                } else if inside {
+                    ""
+                } else {
+                    " (マニフェストのフォルダの外)"
+                }
+            ),
+            format!(
+                "the symbolic link `{}` leads to the folder `{target}`{}; kensa does not follow links to folders",
+                display(link),
+                if looped {
+                    " (a loop: it holds the link)"
+                } else if inside {
+                    ""
+                } else {
+                    ", outside the manifest folder"
+                }
+            ),
+            Text::new(
+                "マニフェストのファイルはフォルダの中に直接置いてください",
+                "put the manifest's files in its folder itself",
+            ),
+        );
+    }
+    if !yaml {
+        return Ok(None);
+    }
+    if !inside {
+        return problem(
+            format!(
+                "シンボリックリンク `{}` はマニフェストのフォルダの外 `{target}` を指しています。外のファイルは読みません",
+                display(link)
+            ),
+            format!(
+                "the symbolic link `{}` leads to `{target}`, outside the manifest folder; kensa does not read files outside it",
+                display(link)
+            ),
+            Text::new(
+                "ファイルをマニフェストのフォルダにコピーするか、リンクを削除してください",
+                "copy the file into the manifest folder, or remove the link",
+            ),
+        );
+    }
+    if !resolved.is_file() {
+        return Err(not_a_file(link));
+    }
+    Ok(Some(link.to_path_buf()))
+}
+
+fn not_a_file(path: &Path) -> ListError {
+    Box::new((
+        Code::NotAFile,
+        Text::new(
+            format!(
+                "`{}` は通常のファイルではありません (パイプやデバイス)",
+                display(path)
+            ),
+            format!(
+                "`{}` is not a regular file (a pipe or a device)",
+                display(path)
+            ),
+        ),
+        Text::new(
+            "マニフェストのフォルダには YAML ファイルだけを置いてください",
+            "keep only YAML files in a manifest folder",
+        ),
+        path.to_path_buf(),
+    ))
 }
 
 fn io_reason_ja(e: &std::io::Error) -> &'static str {
@@ -435,7 +609,8 @@ pub(crate) fn parse_file(
         root: &root,
     };
     let json = check::to_json(&tree, &root, Some(schema::manifest_schema()));
-    let problems = check::check(&tree, &json);
+    let mut problems = check::unsafe_text(&tree);
+    problems.extend(check::check(&tree, &json));
     if !problems.is_empty() {
         return Err(problems);
     }

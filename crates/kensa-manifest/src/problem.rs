@@ -27,11 +27,13 @@ pub struct Text {
 }
 
 impl Text {
-    /// A message in both languages.
+    /// A message in both languages. Characters that would change how a terminal or an
+    /// editor shows the text around them ([`is_unsafe_char`]) are written as `\u{…}`, so
+    /// that a value quoted from a manifest cannot hide or reorder a message.
     pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Text {
         Text {
-            ja: ja.into(),
-            en: en.into(),
+            ja: escape_unsafe(ja.into()),
+            en: escape_unsafe(en.into()),
         }
     }
 
@@ -43,6 +45,36 @@ impl Text {
             Lang::En => &self.en,
         }
     }
+}
+
+/// Whether `c` changes how the text around it is shown rather than showing itself: a
+/// control character other than tab and line breaks (a bell, an escape sequence, a NUL),
+/// or a bidirectional formatting character (U+202E RIGHT-TO-LEFT OVERRIDE and its kin,
+/// the "Trojan Source" characters).
+#[must_use]
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with each [unsafe character](is_unsafe_char) written as `\u{202e}`.
+#[must_use]
+pub fn escape_unsafe(s: String) -> String {
+    if !s.chars().any(is_unsafe_char) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What kind of problem this is. The code is stable, so that tools and people can search
@@ -94,6 +126,12 @@ pub enum Code {
     MissingInstitution,
     /// Dates or values that contradict each other.
     Inconsistent,
+    /// Text with a control or bidirectional formatting character.
+    ControlCharacter,
+    /// A symbolic link in a manifest folder that leads outside it, to itself, or nowhere.
+    Symlink,
+    /// A path in a manifest folder that is neither a file nor a folder (a pipe, a device).
+    NotAFile,
 }
 
 impl Code {
@@ -123,6 +161,9 @@ impl Code {
             Code::DuplicateSection => "duplicate-section",
             Code::MissingInstitution => "missing-institution",
             Code::Inconsistent => "inconsistent",
+            Code::ControlCharacter => "control-character",
+            Code::Symlink => "symlink",
+            Code::NotAFile => "not-a-file",
         }
     }
 }

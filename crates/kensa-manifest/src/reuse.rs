@@ -132,10 +132,12 @@ impl Reuse {
         for (name, bytes) in files {
             let size = bytes.len() as u64;
             total += size;
-            // Within every budget of a whole-file read, whatever the pieces.
+            // Within every budget of a whole-manifest read, whatever the pieces: a value
+            // takes at least two bytes (`[a,a]`), so this many bytes hold at most a quarter
+            // of the node budget.
             if size > limits.max_file_bytes
                 || total > limits.max_total_bytes
-                || bytes.len().saturating_mul(4) > limits.max_nodes
+                || usize::try_from(total).map_or(true, |t| t.saturating_mul(2) > limits.max_nodes)
                 || bytes.starts_with(&[0xFF, 0xFE])
                 || bytes.starts_with(&[0xFE, 0xFF])
             {
@@ -268,6 +270,14 @@ enum In {
 /// plain enough to cut without reading it as YAML.
 fn cut(text: &str) -> Option<Vec<Cut>> {
     if text.bytes().any(|b| matches!(b, b'&' | b'*' | b'\t')) || text.contains('\u{feff}') {
+        return None;
+    }
+    // YAML allows no control character anywhere, not even in a comment; the comments
+    // above `apiVersion` are in no piece, so no piece would report one.
+    if text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\r') || matches!(c, '\u{fffe}' | '\u{ffff}'))
+    {
         return None;
     }
     let mut cuts: Vec<Cut> = Vec::new();

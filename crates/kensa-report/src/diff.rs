@@ -376,6 +376,18 @@ pub fn text(d: &ManifestDiff, lang: Lang) -> String {
     if d.old.as_of == d.new.as_of {
         let _ = writeln!(out, "{}: {}", t(lang, "判定日", "as of"), d.new.as_of);
     }
+    for p in &d.problems {
+        let at = p.location.as_ref().map_or_else(String::new, |l| {
+            format!("{}:{}:{}: ", l.file, l.line, l.column)
+        });
+        let _ = writeln!(
+            out,
+            "? {at}{}\n    {}: {}",
+            p.message.get(lang),
+            t(lang, "対処", "fix"),
+            p.fix.get(lang)
+        );
+    }
 
     if let Some(p) = &d.pattern {
         let _ = writeln!(
@@ -513,6 +525,14 @@ pub fn text(d: &ManifestDiff, lang: Lang) -> String {
 fn verdict(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> String {
     let f = &d.findings;
     let n = f.new.len();
+    if !d.problems.is_empty() {
+        return t(
+            lang,
+            "❓ 新しい側の検査を完了できませんでした (合格とは扱いません)",
+            "❓ The check of the new side is not complete (not counted as a pass)",
+        )
+        .to_string();
+    }
     if !f.could_not_evaluate.is_empty() {
         return match lang {
             Lang::Ja => format!(
@@ -787,6 +807,21 @@ pub fn markdown(d: &ManifestDiff, lang: Lang, fail_on: Option<Severity>) -> Stri
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "## kensa diff — {}\n", esc(&d.institution_name));
     let _ = writeln!(out, "**{}**\n", verdict(d, lang, fail_on));
+    for p in &d.problems {
+        let at = p.location.as_ref().map_or_else(String::new, |l| {
+            format!(
+                " ({})",
+                code(&format!("{}:{}:{}", l.file, l.line, l.column))
+            )
+        });
+        let _ = writeln!(
+            out,
+            "- ❓ {}{at}  \n  {}: {}\n",
+            esc(p.message.get(lang)),
+            t(lang, "対処", "fix"),
+            esc(p.fix.get(lang))
+        );
+    }
     let gaps = d.new_gaps();
     if gaps > 0 {
         let _ = writeln!(

@@ -1,8 +1,8 @@
 //! GitHub Actions workflow commands: one annotation per finding to act on, shown on the
 //! manifest line in the pull request's diff and in the run summary.
 //!
-//! Levels: critical and high violations and rules that could not be evaluated are
-//! `error`, medium `warning`, low and upcoming deadlines `notice`. With a baseline, only
+//! Levels: critical and high violations, rules that could not be evaluated and problems
+//! that keep the check from being complete are `error`, medium `warning`, low and upcoming deadlines `notice`. With a baseline, only
 //! new violations are annotated (the ones already there are not the change's doing).
 //! GitHub shows a limited number of annotations per step, so the most severe come first.
 
@@ -21,6 +21,29 @@ pub fn render(input: &Input<'_>) -> String {
     let r = input.report;
     let lang = input.lang;
     let mut out = String::new();
+    // First: GitHub shows a limited number of annotations.
+    for p in &r.problems {
+        let mut props = Vec::new();
+        if let Some(l) = &p.location {
+            props.push(format!("file={}", property(input.repo_path(&l.file))));
+            props.push(format!("line={}", l.line));
+            props.push(format!("col={}", l.column));
+        }
+        props.push(format!(
+            "title={}",
+            property(crate::t(
+                lang,
+                "kensa: 検査を完了できません",
+                "kensa: the check is not complete"
+            ))
+        ));
+        let _ = writeln!(
+            out,
+            "::error {}::{}",
+            props.join(","),
+            data(&crate::problem_text(p, lang))
+        );
+    }
     for f in &r.findings {
         let level = match f.status {
             Status::CouldNotEvaluate => "error",

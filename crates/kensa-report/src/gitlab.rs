@@ -4,7 +4,7 @@
 //! Fingerprints are the finding's identity (rule + entity), so moving an entry in the
 //! manifest does not make GitLab report it as fixed and new. Severity: critical →
 //! `blocker`, high → `critical`, medium → `major`, low → `minor`, upcoming → `info`, could
-//! not evaluate → `blocker`.
+//! not evaluate and a problem that keeps the check from being complete → `blocker`.
 
 use kensa_engine::{Severity, Status};
 use serde::Serialize;
@@ -38,7 +38,7 @@ struct Lines {
 #[must_use]
 pub fn render(input: &Input<'_>) -> String {
     let lang = input.lang;
-    let issues: Vec<Issue<'_>> = input
+    let mut issues: Vec<Issue<'_>> = input
         .report
         .findings
         .iter()
@@ -83,6 +83,24 @@ pub fn render(input: &Input<'_>) -> String {
             })
         })
         .collect();
+    for p in &input.report.problems {
+        let (path, line) = p.location.as_ref().map_or_else(
+            || (input.repo_path(&input.report.manifest).to_string(), 1),
+            |l| (input.repo_path(&l.file).to_string(), l.line),
+        );
+        issues.push(Issue {
+            kind: "issue",
+            check_name: p.kind.name(),
+            description: crate::problem_text(p, lang).replace('\n', " — "),
+            categories: ["Security"],
+            fingerprint: fingerprint(p.kind.name(), &p.message.en),
+            severity: "blocker",
+            location: IssueLocation {
+                path,
+                lines: Lines { begin: line },
+            },
+        });
+    }
     let mut s = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".to_string());
     s.push('\n');
     s

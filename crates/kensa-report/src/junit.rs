@@ -32,6 +32,10 @@
 //! (`kensa check --baseline`), and when it does not fail the check. Violations of the
 //! baseline that this run no longer has are not test cases of this run and do not appear.
 //!
+//! A problem that keeps the check from being complete (a rule id in an exception or a
+//! contract that names nothing, no rule applying at all) is a test case in `error` in a
+//! last suite, `kensa check completeness`.
+//!
 //! Texts for people follow [`Input::lang`]. There are no timestamps or durations, so the
 //! same report renders to the same bytes.
 
@@ -62,6 +66,9 @@ pub fn render(input: &Input<'_>) -> String {
     for (id, findings) in rules {
         report.add_test_suite(suite(input, id, &findings));
     }
+    if !input.report.problems.is_empty() {
+        report.add_test_suite(problems(input));
+    }
     // Writing to memory fails only on an I/O error, which a Vec never has.
     report.to_string().unwrap_or_default()
 }
@@ -90,6 +97,45 @@ fn suite(input: &Input<'_>, id: &str, findings: &[&Finding]) -> TestSuite {
         suite.add_property(Property::new("kensa.baseline", b.file.as_str()));
     }
     suite.add_test_cases(findings.iter().map(|f| case(input, f)));
+    suite
+}
+
+/// The suite `kensa`: one test case in error per problem that keeps the check from being
+/// complete (a rule id that names nothing, no rule applying), so a dashboard never shows
+/// an incomplete check as green.
+fn problems(input: &Input<'_>) -> TestSuite {
+    let lang = input.lang;
+    let mut suite = TestSuite::new(t(lang, "kensa 検査の完了", "kensa check completeness"));
+    suite.add_test_cases(input.report.problems.iter().map(|p| {
+        let message = one_line(p.message.get(lang));
+        let mut text = message.clone();
+        if let Some(l) = &p.location {
+            text.push_str(&format!(
+                "\n{}:{}:{}",
+                input.repo_path(&l.file),
+                l.line,
+                l.column
+            ));
+        }
+        text.push_str(&format!(
+            "\n{}: {}",
+            t(lang, "対処", "fix"),
+            p.fix.get(lang)
+        ));
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status
+            .set_type(p.kind.name())
+            .set_message(message)
+            .set_description(text);
+        let mut case = TestCase::new(p.kind.name(), status);
+        case.set_classname("kensa");
+        if let Some(l) = &p.location {
+            case.extra
+                .insert("file".into(), input.repo_path(&l.file).into());
+            case.extra.insert("line".into(), l.line.to_string().into());
+        }
+        case
+    }));
     suite
 }
 

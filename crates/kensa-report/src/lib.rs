@@ -33,6 +33,17 @@ pub(crate) fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
     }
 }
 
+/// A problem that keeps the check from being complete, as one text: what is wrong, then
+/// what to do.
+pub(crate) fn problem_text(p: &kensa_engine::CheckProblem, lang: Lang) -> String {
+    format!(
+        "{}\n{}: {}",
+        p.message.get(lang),
+        t(lang, "対処", "fix"),
+        p.fix.get(lang)
+    )
+}
+
 /// What every renderer is given.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {

@@ -67,7 +67,14 @@ fn status_icon(s: Status) -> &'static str {
 
 fn verdict_line(report: &Report, input: &Input<'_>) -> String {
     let lang = input.lang;
-    if report.summary.could_not_evaluate > 0 {
+    if !report.problems.is_empty() {
+        t(
+            lang,
+            "❓ 検査を完了できませんでした (合格とは扱いません)",
+            "❓ The check is not complete (not counted as a pass)",
+        )
+        .to_string()
+    } else if report.summary.could_not_evaluate > 0 {
         t(
             lang,
             "❓ 評価できなかった規則があります (適合とは扱いません)",
@@ -267,6 +274,29 @@ pub fn render(input: &Input<'_>) -> String {
         esc(&r.institution.name)
     );
     let _ = writeln!(out, "**{}**\n", verdict_line(r, input));
+    for p in &r.problems {
+        let at = p.location.as_ref().map_or_else(String::new, |l| {
+            format!(
+                " ({})",
+                code(&format!(
+                    "{}:{}:{}",
+                    input.repo_path(&l.file),
+                    l.line,
+                    l.column
+                ))
+            )
+        });
+        let _ = writeln!(
+            out,
+            "- ❓ {}{at}  \n  {}: {}",
+            esc(p.message.get(lang)),
+            t(lang, "対処", "fix"),
+            esc(p.fix.get(lang))
+        );
+    }
+    if !r.problems.is_empty() {
+        let _ = writeln!(out);
+    }
     let p = r.patterns.institution;
     let _ = writeln!(
         out,

@@ -198,8 +198,8 @@ impl Portfolio {
             .collect()
     }
 
-    /// The exit decision over every institution: an invalid manifest or a rule that could
-    /// not be evaluated is an error; else a violation at or above `fail_on` fails.
+    /// The exit decision over every institution: an invalid manifest or an incomplete
+    /// check (a rule that could not be evaluated, a rule id that names nothing) is an error; else a violation at or above `fail_on` fails.
     #[must_use]
     pub fn verdict(&self, fail_on: Option<Severity>) -> Verdict {
         let mut failing = false;
@@ -207,7 +207,7 @@ impl Portfolio {
             match &i.outcome {
                 Outcome::Invalid { .. } => return Verdict::Error,
                 Outcome::Checked { report } => {
-                    if report.summary.could_not_evaluate > 0 {
+                    if !report.complete() {
                         return Verdict::Error;
                     }
                     failing |= report_fails(report, fail_on);

@@ -359,17 +359,32 @@ fn suppression(lang: Lang, exception: Option<&ExceptionRef>) -> sarif::Suppressi
 }
 
 /// The single invocation: no times, machine or command line, so the output is
-/// reproducible. It did not succeed if some rule could not be evaluated (the check is
-/// incomplete). Exceptions that waive nothing are reported as configuration warnings.
+/// reproducible. It did not succeed if the check is incomplete (a rule could not be
+/// evaluated, a rule id names nothing, no rule applies); each problem that makes it so is
+/// an error notification. Exceptions that waive nothing are configuration warnings.
 fn invocation(input: &Input<'_>) -> sarif::Invocation {
     let report = input.report;
-    let complete = !report
-        .findings
-        .iter()
-        .any(|f| f.status == Status::CouldNotEvaluate);
     let mut inv = sarif::Invocation::builder()
-        .execution_successful(complete)
+        .execution_successful(report.complete())
         .build();
+    let errors: Vec<sarif::Notification> = report
+        .problems
+        .iter()
+        .map(|p| {
+            let mut text = crate::problem_text(p, input.lang).replace('\n', " ");
+            terminate(&mut text, input.lang);
+            notification(
+                input,
+                text,
+                "error",
+                &format!("kensa/{}", p.kind.name().replace('_', "-")),
+                p.location.as_ref(),
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        inv.tool_execution_notifications = Some(errors);
+    }
     let notes: Vec<sarif::Notification> = report
         .unused_exceptions
         .iter()
@@ -400,33 +415,50 @@ fn unused_notification(input: &Input<'_>, u: &UnusedException) -> sarif::Notific
         ),
     };
     terminate(&mut text, lang);
+    notification(
+        input,
+        text,
+        "warning",
+        "kensa/unused-exception",
+        u.location.as_ref(),
+    )
+}
+
+/// A notification about the run (not a result): its text, level, descriptor and place.
+fn notification(
+    input: &Input<'_>,
+    text: String,
+    level: &str,
+    id: &str,
+    location: Option<&kensa_engine::report::Location>,
+) -> sarif::Notification {
     let mut n = sarif::Notification::builder()
         .message(message(text))
-        .level(json!("warning"))
+        .level(json!(level))
         .descriptor(
             sarif::ReportingDescriptorReference::builder()
-                .id("kensa/unused-exception")
+                .id(id)
                 .build(),
         )
         .build();
-    if let Some(l) = &u.location {
-        n.locations = Some(vec![
-            sarif::Location::builder()
-                .physical_location(
-                    sarif::PhysicalLocation::builder()
-                        .artifact_location(artifact_location(input.repo_path(&l.file)))
-                        .region(
-                            sarif::Region::builder()
-                                .start_line(i64::from(l.line.max(1)))
-                                .start_column(i64::from(l.column.max(1)))
-                                .build(),
-                        )
+    n.locations = location.map(|l| vec![notification_location(input, l)]);
+    n
+}
+
+fn notification_location(input: &Input<'_>, l: &kensa_engine::report::Location) -> sarif::Location {
+    sarif::Location::builder()
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(artifact_location(input.repo_path(&l.file)))
+                .region(
+                    sarif::Region::builder()
+                        .start_line(i64::from(l.line.max(1)))
+                        .start_column(i64::from(l.column.max(1)))
                         .build(),
                 )
                 .build(),
-        ]);
-    }
-    n
+        )
+        .build()
 }
 
 fn run_properties(input: &Input<'_>) -> sarif::PropertyBag {
