@@ -59,6 +59,27 @@ pub fn run(
             return Ok(Exit::Error);
         }
     };
+    // A report a director reads must not look complete when the check was not: refuse,
+    // naming why, as for a manifest that does not read.
+    if !report.problems.is_empty() {
+        for p in &report.problems {
+            let at = p.location.as_ref().map_or_else(String::new, |l| {
+                format!("{}:{}:{}: ", l.file, l.line, l.column)
+            });
+            writeln!(err, "✗ {at}{}", p.message.get(lang))?;
+            writeln!(err, "  {}: {}", t(lang, "対処", "fix"), p.fix.get(lang))?;
+        }
+        writeln!(
+            err,
+            "✗ {shown}: {}",
+            t(
+                lang,
+                "検査を完了できないためギャップ分析を作れません",
+                "the check is not complete, so there is no gap analysis"
+            )
+        )?;
+        return Ok(Exit::Error);
+    }
     let analysis = gap::analyse(manifest, &report, &split, &catalogue);
     let bytes = match args.format {
         GapFormat::Json => pretty_json(&analysis)?.into_bytes(),

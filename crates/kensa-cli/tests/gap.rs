@@ -39,6 +39,22 @@ fn csv_ja() {
     assert_cmd_snapshot!(gap("ja", CLINIC, "csv"));
 }
 
+/// A check that is not complete (rule ids that name nothing) gives no gap analysis, in
+/// any format: exit 2, naming each problem and its place.
+#[test]
+fn an_incomplete_check_gives_no_gap_analysis() {
+    assert_cmd_snapshot!(gap("en", "tests/hostile/unknown-rule-ids.yaml", "html"));
+    for format in ["json", "markdown", "csv"] {
+        let out = gap("ja", "tests/hostile/unknown-rule-ids.yaml", format)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(out.stdout.is_empty(), "{format}: wrote a report");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("unknown-rule-ids.yaml:18:5"), "{stderr}");
+    }
+}
+
 #[test]
 fn a_manifest_that_does_not_read_exits_2() {
     assert_cmd_snapshot!(gap("en", BROKEN, "markdown"));
